@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AssembliesConfig(AppConfig):
+    name = "assemblies"
+    verbose_name = "Assemblies"
