@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.utils import translation
+
+# Secret-ballot endpoints: they must not look at who is signed in (see polls.services.cast_with_code).
+ANONYMOUS_PATHS = re.compile(r"^/polls/[^/]+/(vote-by-code/|ballots$)")
 
 # No inline script and no third party: the one script is ours, served from static/. Styles come from
 # our stylesheet; inline SVG charts carry presentation attributes, which CSP does not govern.
@@ -46,6 +51,8 @@ class AccountLanguageMiddleware:
         self.languages = dict(settings.LANGUAGES)
 
     def __call__(self, request):
+        if ANONYMOUS_PATHS.match(request.path_info):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
         if language in self.languages:

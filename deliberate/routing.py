@@ -1,3 +1,7 @@
 """WebSocket routes of every app, gathered in one list for `deliberate.asgi`."""
 
-websocket_urlpatterns: list = []
+from assemblies.routing import websocket_urlpatterns as assemblies_websockets
+
+websocket_urlpatterns: list = [
+    *assemblies_websockets,
+]

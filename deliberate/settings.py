@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "frontend.context_processors.site",
+                "frontend.context_processors.notifications",
             ],
         },
     },
@@ -236,3 +237,5 @@ LOGGING = {
 
 # Deliberate --------------------------------------------------------------------------------------------
 DELIBERATE_SITE_NAME = env.string("DELIBERATE_SITE_NAME", default="Deliberate")
+# The public address of the site, for links in emails (notifications, invitations, voting codes).
+DELIBERATE_BASE_URL = env.string("DELIBERATE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

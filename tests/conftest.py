@@ -24,6 +24,13 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Password hashing is deliberately slow; tests create many accounts and test no hash strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def missing_service(message: str):
     if CI:
         pytest.fail(f"{message} (CI=true: a missing service is a failure)", pytrace=False)

@@ -9,6 +9,21 @@ from django.db import transaction
 
 from deliberate.events import publish
 
+IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture(autouse=True)
+def in_memory_layer(settings):
+    """The after-commit rule does not depend on the backend; the Redis path is covered by the
+    integration test with two Daphne processes. (A channels_redis receive is bound to one event loop,
+    which these synchronous probes would cross.)"""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = IN_MEMORY
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
 
 def _listen(group):
     layer = get_channel_layer()

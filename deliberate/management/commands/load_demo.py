@@ -1,36 +1,143 @@
-"""`python manage.py load_demo`: demo people (and, as the apps grow, the demo assembly), idempotently."""
+"""`python manage.py load_demo`: the demo assembly, its people and a realistic history, idempotently."""
 
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 
+from assemblies.models import Assembly, Contribution, Item, Phase, Role
+from assemblies.services import contributions, membership, roadmap, spaces
 from deliberate import services
 from deliberate.models import User
+from polls.demo import load_demo_polls
 
 DEMO_PASSWORD = "demo-deliberate"
+DEMO_SLUG = "sse-forum"
+ROADMAP_FILE = Path(settings.BASE_DIR) / "assemblies" / "fixtures" / "montblanc-roadmap-2022.txt"
 DEMO_PEOPLE = [
-    ("convenor@demo.deliberate.test", "Amara (convenor)", "convenor"),
-    ("moderator@demo.deliberate.test", "Bruno (moderator)", "moderator"),
-    ("ana@demo.deliberate.test", "Ana", "member"),
-    ("kofi@demo.deliberate.test", "Kofi", "member"),
-    ("lea@demo.deliberate.test", "Léa", "member"),
-    ("mateo@demo.deliberate.test", "Mateo", "member"),
-    ("nadia@demo.deliberate.test", "Nadia", "member"),
-    ("olu@demo.deliberate.test", "Olu", "member"),
-    ("observer@demo.deliberate.test", "Oscar (observer)", "observer"),
+    ("convenor@demo.deliberate.test", "Amara (convenor)", Role.CONVENOR),
+    ("moderator@demo.deliberate.test", "Bruno (moderator)", Role.MODERATOR),
+    ("ana@demo.deliberate.test", "Ana", Role.MEMBER),
+    ("kofi@demo.deliberate.test", "Kofi", Role.MEMBER),
+    ("lea@demo.deliberate.test", "Léa", Role.MEMBER),
+    ("mateo@demo.deliberate.test", "Mateo", Role.MEMBER),
+    ("nadia@demo.deliberate.test", "Nadia", Role.MEMBER),
+    ("olu@demo.deliberate.test", "Olu", Role.MEMBER),
+    ("observer@demo.deliberate.test", "Oscar (observer)", Role.OBSERVER),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create the demo people and assembly; running it again changes nothing."
+    help = "Create the demo people, assembly and history; running it again changes nothing."
 
     def handle(self, *args, **options):
+        people = self.people()
+        assembly = Assembly.objects.filter(slug=DEMO_SLUG).first()
+        if assembly is None:
+            # The story's notifications stay in the site: its emails are not printed or sent.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                assembly = self.assembly(people)
+            self.stdout.write(f"Created the demo assembly /a/{DEMO_SLUG}/ with the imported roadmap and its history.")
+        else:
+            self.stdout.write(f"The demo assembly /a/{DEMO_SLUG}/ is already there.")
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            polls = load_demo_polls(assembly, people)
+        if polls:
+            self.stdout.write(f"Created {len(polls)} demo polls: /polls/a/{DEMO_SLUG}/")
+        self.stdout.write("Demo log-ins (password for all: %s):" % DEMO_PASSWORD)
+        for email, name, role in DEMO_PEOPLE:
+            self.stdout.write(f"  {role:<10} {email}")
+
+    def people(self) -> dict[str, User]:
+        people = {}
         with transaction.atomic():
-            people = {}
-            for email, name, role in DEMO_PEOPLE:
+            for email, name, _role in DEMO_PEOPLE:
                 user = User.objects.filter(email__iexact=email).first()
                 if user is None:
                     user = services.create_account(email=email, password=DEMO_PASSWORD, display_name=name)
-                people[email] = (user, role)
-        self.stdout.write("Demo log-ins (password for all: %s):" % DEMO_PASSWORD)
-        for email, (user, role) in people.items():
-            self.stdout.write(f"  {role:<10} {email}")
+                people[email.split("@")[0]] = user
+        return people
+
+    @transaction.atomic
+    def assembly(self, people) -> Assembly:
+        # The story starts three weeks ago, so that its versions and decisions have a plausible past.
+        start = timezone.now() - timedelta(days=21)
+        at = lambda days: start + timedelta(days=days)  # noqa: E731
+        convenor = people["convenor"]
+        assembly = membership.create_assembly(
+            name="International SSE Forum", slug=DEMO_SLUG, visibility="public",
+            description="The network co-constructs its 2022–2024 roadmap: the action items adopted at the "
+            "Mont Blanc Meetings – Americas, amended and prioritised by its members.",
+            languages=["en", "es", "fr", "pt"], creator=convenor, now=at(0),
+        )
+        for email, _name, role in DEMO_PEOPLE[1:]:
+            person = people[email.split("@")[0]]
+            _invitation, token = membership.invite(assembly=assembly, by=convenor, email=email, role=role, now=at(0))
+            membership.accept_invitation(token=token, user=person, now=at(0))
+        roadmap.import_roadmap(
+            assembly=assembly, text=ROADMAP_FILE.read_text(encoding="utf-8"), by=convenor, now=at(1),
+            reason="The roadmap as published after the Mont Blanc Meetings – Americas, Cartagena, October 2022.",
+        )
+
+        def item(ref):
+            return Item.objects.select_related("roadmap", "space__assembly").get(roadmap__assembly=assembly, ref=ref)
+
+        def amend(author, ref, text, day, change="edit", title=""):
+            return contributions.propose_amendment(
+                author=people[author], item=item(ref), change=change, text=text, title=title,
+                base_version=item(ref).roadmap.head, submission_key=secrets.token_urlsafe(18), now=at(day),
+            )
+
+        # An amendment adopted by the convenor's recorded decision: version 2.
+        adopted = amend(
+            "ana", "DIG-1", "Develop and formalise a preventive, ethical and feminist approach to the digital SSE, "
+            "with open standards and data that stay in the hands of the communities.", 2,
+            title="An ethical digital SSE that communities control",
+        )
+        contributions.support(contribution=adopted, user=people["lea"], now=at(2))
+        contributions.support(contribution=adopted, user=people["olu"], now=at(3))
+        contributions.table(contribution=adopted, by=convenor, now=at(4))
+        roadmap.adopt(contribution=adopted, decision={"note": "Adopted by consensus at the online plenary."}, by=convenor, now=at(5))
+
+        # A new item proposed, co-signed, and amended by another member.
+        proposal = contributions.propose(
+            space=assembly.spaces.get(code="DIG"), author=people["kofi"], title="Free and open-source tools",
+            text="Prefer free and open-source software and shared infrastructure for the digital tools of SSE "
+            "organisations, and pool their maintenance across networks.",
+            submission_key=secrets.token_urlsafe(18), now=at(6),
+        )
+        contributions.support(contribution=proposal, user=people["mateo"], now=at(6))
+        contributions.propose_amendment(
+            author=people["nadia"], proposal=proposal, base_revision=proposal.revision, change="edit",
+            text="Prefer free and open-source software and shared infrastructure for the digital tools of SSE "
+            "organisations, pool their maintenance across networks, and train members to use them.",
+            title="Add training", submission_key=secrets.token_urlsafe(18), now=at(7),
+        )
+
+        # An amendment overtaken by an editorial change: it is in conflict until its author rebases it.
+        amend(
+            "mateo", "DIG-3", "Fight against the digital divide and digital exclusion, with public access points "
+            "and training, to allow access to the greatest number.", 8,
+            title="Access points and training",
+        )
+        roadmap.edit_item(
+            item=item("DIG-3"), by=convenor, now=at(9), reason="Clearer wording agreed by the drafting group.",
+            text="Fight the digital divide and digital exclusion so that the greatest number have access.",
+        )
+        # A deletion proposed and rejected.
+        rejected = amend("olu", "STA-6", "", 10, change="delete", title="Leave blockchains out")
+        contributions.table(contribution=rejected, by=convenor, now=at(11))
+        roadmap.reject(contribution=rejected, decision={"note": "The plenary kept the item."}, by=convenor, now=at(12))
+
+        # Phases: most spaces draft; one deliberates, one is closed.
+        spaces.set_phase(space=assembly.spaces.get(code="EDU"), by=convenor, phase=Phase.DELIBERATION, now=at(13))
+        spaces.set_phase(space=assembly.spaces.get(code="PUBP"), by=convenor, phase=Phase.CLOSED, now=at(13))
+        assert Contribution.objects.filter(space__assembly=assembly).count() >= 4
+        return assembly

@@ -1,0 +1,281 @@
+"""Read queries of the debates: pages of messages by id, threads, catch-up after a reconnection, and
+what moderators review. Nothing here changes state or decides who may see what (callers pass a debate
+they were allowed to read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
+
+from assemblies.models import (
+    Assembly,
+    Contribution,
+    Debate,
+    Flag,
+    Item,
+    LiveSession,
+    Membership,
+    Message,
+    MessageRevision,
+    ModerationEntry,
+    Reaction,
+    Space,
+    SpeakerRequest,
+)
+
+PAGE_SIZE = 20
+CATCH_UP_LIMIT = 100
+
+
+def debate_in(assembly: Assembly, pk: int) -> Debate | None:
+    debate = Debate.objects.select_related("space").filter(assembly=assembly, pk=pk).first()
+    if debate is not None:
+        debate.assembly = assembly
+        if debate.space is not None:
+            debate.space.assembly = assembly
+    return debate
+
+
+def debate_by_pk(pk: int) -> Debate | None:
+    return Debate.objects.select_related("assembly", "space").filter(pk=pk).first()
+
+
+def debate_of_subject(key: str) -> Debate | None:
+    return Debate.objects.filter(subject_key=key).first()
+
+
+def _messages(debate: Debate) -> QuerySet[Message]:
+    return Message.objects.filter(debate=debate).select_related("author")
+
+
+def _attach(messages, debate: Debate):
+    for message in messages:
+        message.debate = debate
+    return messages
+
+
+def message_in(debate: Debate, pk: int) -> Message | None:
+    message = _messages(debate).select_related("reply_to__author").filter(pk=pk).first()
+    if message is not None:
+        message.debate = debate
+    return message
+
+
+@dataclass
+class MessagePage:
+    """Messages newest first, with the ids that continue the list either way (None at an end)."""
+
+    messages: list[Message]
+    older_than: int | None = None
+    newer_than: int | None = None
+    threads: dict[int, list[Message]] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> list[int]:
+        return [message.pk for message in self.messages]
+
+
+def _page(queryset: QuerySet[Message], *, before: int | None, after: int | None, size: int):
+    """Rows of `queryset` by id, newest first: the newest `size` of them, those before an id, or
+    those right after one. Returns (rows, has_older, has_newer)."""
+    if after is not None:
+        rows = list(queryset.filter(pk__gt=after).order_by("pk")[: size + 1])
+        has_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        has_older = True
+    else:
+        if before is not None:
+            queryset = queryset.filter(pk__lt=before)
+        rows = list(queryset.order_by("-pk")[: size + 1])
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = before is not None
+    return rows, has_older, has_newer
+
+
+def newest_first(debate: Debate, *, before: int | None = None, after: int | None = None,
+                 size: int = PAGE_SIZE) -> MessagePage:
+    rows, has_older, has_newer = _page(_messages(debate), before=before, after=after, size=size)
+    return _continuations(_attach(rows, debate), has_older=has_older, has_newer=has_newer, after=after)
+
+
+def _continuations(rows, *, has_older, has_newer, after) -> MessagePage:
+    page = MessagePage(messages=rows)
+    if rows:
+        page.older_than = rows[-1].pk if has_older else None
+        # "Newer messages" is always offered from the top: it loads what arrived since this page.
+        page.newer_than = rows[0].pk
+    elif after is not None:
+        page.newer_than = after
+    return page
+
+
+def threaded(debate: Debate, *, before: int | None = None, after: int | None = None,
+             size: int = PAGE_SIZE) -> MessagePage:
+    """A page of threads (first messages, newest first), each with all its replies, oldest first."""
+    roots, has_older, has_newer = _page(_messages(debate).filter(thread__isnull=True), before=before, after=after,
+                                        size=size)
+    page = _continuations(_attach(roots, debate), has_older=has_older, has_newer=has_newer, after=after)
+    replies = _attach(list(_messages(debate).filter(thread__in=[root.pk for root in roots]).order_by("pk")), debate)
+    children: dict[int, list[Message]] = {}
+    for reply in replies:
+        children.setdefault(reply.reply_to_id, []).append(reply)
+    page.threads = children
+    return page
+
+
+def changed_since(debate: Debate, last_id: int, *, since=None,
+                  limit: int = CATCH_UP_LIMIT) -> tuple[list[Message], bool]:
+    """What a client that last saw message `last_id` may have missed: the messages after it, and those
+    changed (edited, deleted, moderated, reacted to) since `since` (the latest change it saw), or, when
+    it does not say, since message `last_id` was posted. Oldest first; the flag says whether more
+    remain (the client then reloads the page)."""
+    if since is None and last_id:
+        last = Message.objects.filter(debate=debate, pk=last_id).only("created_at").first()
+        since = last.created_at if last is not None else None
+    condition = Q(pk__gt=last_id)
+    if since is not None:
+        condition |= Q(changed_at__gte=since)
+    rows = list(_messages(debate).filter(condition).order_by("pk")[: limit + 1])
+    return _attach(rows[:limit], debate), len(rows) > limit
+
+
+def reactions_by(user, messages) -> dict[int, set[str]]:
+    if user is None or not user.is_authenticated or not messages:
+        return {}
+    mine: dict[int, set[str]] = {}
+    for message_id, kind in Reaction.objects.filter(user=user, message__in=[m.pk for m in messages]).values_list(
+            "message_id", "kind"):
+        mine.setdefault(message_id, set()).add(kind)
+    return mine
+
+
+def for_reader(user, debate: Debate, messages) -> bool:
+    """Mark what only this reader sees on each message: their own reactions (`mine`), and whether they
+    still read a hidden text (`show_hidden`: its author and the moderators). True for a moderator."""
+    from assemblies import rules
+
+    mine = reactions_by(user, messages)
+    moderator = bool(rules.can_moderate(user, debate.assembly))
+    for message in messages:
+        message.mine = mine.get(message.pk, ())
+        message.show_hidden = message.hidden_at is not None and (
+            moderator or (user.is_authenticated and message.author_id == user.pk))
+    return moderator
+
+
+def flag_counts(messages) -> dict[int, int]:
+    rows = Flag.objects.filter(message__in=[m.pk for m in messages]).values("message").annotate(n=Count("pk"))
+    return {row["message"]: row["n"] for row in rows}
+
+
+def revisions_of(message: Message) -> QuerySet[MessageRevision]:
+    return MessageRevision.objects.filter(message=message).order_by("-number")
+
+
+def has_flagged(user, message: Message) -> bool:
+    return user.is_authenticated and Flag.objects.filter(message=message, user=user).exists()
+
+
+# Moderation -------------------------------------------------------------------------------------------
+
+def moderation_log(assembly: Assembly) -> QuerySet[ModerationEntry]:
+    """Newest first, with who acted on whom."""
+    return (ModerationEntry.objects.filter(assembly=assembly).select_related("actor", "target", "message__debate")
+            .defer("document").order_by("-number"))
+
+
+def flagged_messages(assembly: Assembly) -> QuerySet[Message]:
+    """Messages still shown that someone flagged, most flagged first."""
+    return (
+        Message.objects.filter(debate__assembly=assembly, hidden_at__isnull=True, deleted_at__isnull=True,
+                               flags__isnull=False)
+        .select_related("author", "debate")
+        .annotate(flag_count=Count("flags"))
+        .order_by("-flag_count", "-pk")
+    )
+
+
+def muted_members(assembly: Assembly, now) -> QuerySet[Membership]:
+    return Membership.objects.filter(assembly=assembly, muted_until__gt=now).select_related("user").order_by("muted_until")
+
+
+# Subjects ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Subject:
+    """What a debate is about, for the page that shows it beside the debate."""
+
+    kind: str
+    space: Space | None = None
+    item: Item | None = None
+    contribution: Contribution | None = None
+    poll_id: int | None = None
+
+
+def subject_of(debate: Debate) -> Subject:
+    kind, pk = debate.subject_kind, debate.subject_id
+    if kind == "space":
+        return Subject(kind, space=debate.space)
+    if kind == "item":
+        item = Item.objects.select_related("space", "roadmap").filter(pk=pk).first()
+        if item is not None:
+            item.roadmap.assembly = debate.assembly
+            item.space.assembly = debate.assembly
+        return Subject(kind, item=item, space=debate.space)
+    if kind == "contribution":
+        contribution = (Contribution.objects.select_related("space", "author", "target_item")
+                        .filter(pk=pk).first())
+        if contribution is not None:
+            contribution.space.assembly = debate.assembly
+        return Subject(kind, contribution=contribution, space=debate.space)
+    return Subject(kind, poll_id=pk, space=debate.space)
+
+
+def subject_title(debate: Debate, subject: Subject | None = None) -> str:
+    """A short name of what a debate is about: the item's reference, the contribution's title, the
+    space's title, or the poll's number."""
+    subject = subject or subject_of(debate)
+    if subject.item is not None:
+        return subject.item.ref
+    if subject.contribution is not None:
+        return str(subject.contribution)
+    if subject.kind == "poll":
+        return gettext("Poll %(number)s") % {"number": subject.poll_id}
+    return subject.space.title if subject.space is not None else debate.subject_key
+
+
+# Live sessions ----------------------------------------------------------------------------------------
+
+def agenda_candidates(assembly: Assembly) -> list[tuple[str, str]]:
+    """What a session's agenda can hold, as (key, label): the spaces, the proposals and amendments
+    still under discussion, and any other debate already open (polls, items)."""
+    spaces = Space.objects.filter(assembly=assembly).order_by("position")
+    options = [(f"space:{space.pk}", space.title) for space in spaces]
+    live = Contribution.objects.filter(space__assembly=assembly, status__in=["open", "tabled"]).order_by("-pk")[:50]
+    options += [(f"contribution:{c.pk}", str(c)) for c in live]
+    taken = {key for key, _label in options}
+    for debate in Debate.objects.filter(assembly=assembly).select_related("space").order_by("-pk")[:50]:
+        if debate.subject_key not in taken:
+            debate.assembly = assembly
+            options.append((debate.subject_key, subject_title(debate)))
+    return options
+
+
+def sessions_of(assembly: Assembly):
+    return LiveSession.objects.filter(assembly=assembly).select_related("chair").order_by("-started_at")
+
+
+def session_in(assembly: Assembly, pk: int):
+    session = LiveSession.objects.select_related("chair", "current_point__debate").filter(assembly=assembly, pk=pk).first()
+    if session is not None:
+        session.assembly = assembly
+    return session
+
+
+def own_request(session, user):
+    if not user.is_authenticated:
+        return None
+    return SpeakerRequest.objects.filter(session=session, user=user, status__in=["waiting", "speaking"]).first()

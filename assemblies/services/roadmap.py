@@ -1,0 +1,314 @@
+"""The versioned roadmap: import, editorial changes, and the adoption of decided contributions.
+
+Every change creates the next immutable version under a row lock on the roadmap, so versions form one
+linear, hash-chained history. The version's canonical bytes are stored as hashed and served as stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Subquery
+from django.utils.translation import gettext as _
+
+from assemblies import rules
+from assemblies.core.importer import RoadmapImportError, next_item_ref, parse_roadmap
+from assemblies.core.versioning import canonical_bytes, content_hash, version_document
+from assemblies.models import (
+    Assembly,
+    Contribution,
+    Item,
+    Roadmap,
+    RoadmapVersion,
+    Space,
+    VersionItem,
+)
+from assemblies.services import AlreadyDecided, AmendmentConflict, InvalidInput, NotAllowed, require
+from assemblies.services.notifications import notify
+from assemblies.services.text import clean_item_text, clean_text
+from deliberate.events import publish
+
+IMPORT_MAX_BYTES = 1_000_000
+
+
+def document_of(version: RoadmapVersion) -> dict:
+    """The version's document, parsed from the exact bytes that were hashed."""
+    return json.loads(bytes(version.document))
+
+
+def _who(user) -> dict | None:
+    return {"id": user.pk, "name": user.name} if user is not None else None
+
+
+def import_roadmap(*, assembly: Assembly, text: str, by, now: datetime, reason: str = "") -> RoadmapVersion:
+    """Create an assembly's roadmap from a plain-text or Markdown document: version 1.
+
+    Headings become spaces (created when missing), numbered points become items with stable refs.
+    `by` is a convenor, or None for an administrator's import from the command line.
+    Refuses an assembly that already has a roadmap, and a text with no section.
+    """
+    if by is not None:
+        require(rules.can_edit_roadmap(by, assembly))
+    if len(text.encode("utf-8", "surrogatepass")) > IMPORT_MAX_BYTES:
+        raise InvalidInput(_("The document is larger than 1 MB."), field="text")
+    try:
+        parsed = parse_roadmap(text)
+    except RoadmapImportError as error:
+        raise InvalidInput(str(error), field="text") from None
+    with transaction.atomic():
+        roadmap, _created = Roadmap.objects.select_for_update().get_or_create(
+            assembly=assembly, defaults={"title": parsed.title or assembly.name}
+        )
+        if roadmap.head_id is not None:
+            raise NotAllowed(_("This assembly already has a roadmap: change it through amendments or editorial changes."))
+        roadmap.title = parsed.title or assembly.name
+        roadmap.save(update_fields=["title"])
+        for position, section in enumerate(parsed.sections):
+            Space.objects.update_or_create(
+                assembly=assembly, code=section.code,
+                defaults={"title": section.title, "group": section.group or "", "intro": section.intro, "position": position},
+            )
+        sections = [
+            {
+                "code": section.code, "title": section.title, "group": section.group, "intro": section.intro,
+                "items": [{"ref": item.ref, "text": item.text, "priority": None} for item in section.items],
+            }
+            for section in parsed.sections
+        ]
+        provenance = {
+            "kind": "import",
+            "by": _who(by),
+            "reason": reason,
+            "source_sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+            "warnings": list(parsed.warnings),
+        }
+        return _commit_version(
+            roadmap=roadmap, title=roadmap.title, preamble=parsed.preamble, sections=sections,
+            kind=RoadmapVersion.Kind.IMPORT, by=by, reason=reason, provenance=provenance, now=now,
+        )
+
+
+def _commit_version(
+    *, roadmap: Roadmap, title: str, preamble: str, sections: list[dict], kind: str, by, reason: str,
+    provenance: dict, now: datetime, contribution: Contribution | None = None, poll_ref: str = "",
+) -> RoadmapVersion:
+    """Append the next version. Requires an atomic block holding the roadmap's row lock."""
+    head = roadmap.head
+    number = head.number + 1 if head else 1
+    document = version_document(
+        assembly_slug=roadmap.assembly.slug, number=number, parent_hash=head.content_hash if head else None,
+        created=now, title=title, preamble=preamble, sections=sections, provenance=provenance,
+    )
+    version = RoadmapVersion.objects.create(
+        roadmap=roadmap, number=number, parent=head, kind=kind, created_at=now, created_by=by, reason=reason,
+        document=canonical_bytes(document), content_hash=content_hash(document),
+        parent_hash=head.content_hash if head else "", contribution=contribution, poll_ref=poll_ref,
+    )
+    spaces = {space.code: space for space in Space.objects.filter(assembly=roadmap.assembly)}
+    items = {item.ref: item for item in Item.objects.filter(roadmap=roadmap)}
+    rows = []
+    position = 0
+    for section in document["sections"]:
+        space = spaces[section["code"]]
+        for entry in section["items"]:
+            item = items.get(entry["ref"])
+            if item is None:
+                item = items[entry["ref"]] = Item.objects.create(roadmap=roadmap, ref=entry["ref"], space=space)
+            elif item.space_id != space.pk:
+                item.space = space
+                item.save(update_fields=["space"])
+            rows.append(VersionItem(version=version, item=item, space=space, position=position,
+                                    text=entry["text"], priority=entry["priority"]))
+            position += 1
+    VersionItem.objects.bulk_create(rows)
+    roadmap.head = version
+    roadmap.save(update_fields=["head"])
+    publish(f"assembly.{roadmap.assembly_id}", {"type": "assembly.version", "version": number})
+    return version
+
+
+def _locked_roadmap(assembly_id: int) -> Roadmap:
+    roadmap = Roadmap.objects.select_for_update(of=("self",)).select_related("assembly", "head").filter(assembly_id=assembly_id).first()
+    if roadmap is None or roadmap.head is None:
+        raise NotAllowed(_("This assembly has no roadmap yet."))
+    return roadmap
+
+
+def _find(sections: list[dict], ref: str) -> tuple[dict, int] | None:
+    for section in sections:
+        for index, entry in enumerate(section["items"]):
+            if entry["ref"] == ref:
+                return section, index
+    return None
+
+
+def current_text(item: Item) -> str | None:
+    """The item's text in the current version, or None when the item was removed."""
+    # The head is read from the database, not from a possibly stale `item.roadmap`.
+    head = Roadmap.objects.filter(pk=item.roadmap_id).values("head_id")
+    return VersionItem.objects.filter(version_id=Subquery(head), item=item).values_list("text", flat=True).first()
+
+
+def edit_item(*, item: Item, text: str, by, reason: str, now: datetime) -> RoadmapVersion:
+    """A convenor's editorial change to one item's text (typo, wording), recorded with who and why."""
+    require(rules.can_edit_roadmap(by, item.space.assembly))
+    text = clean_item_text(text)
+    reason = clean_text(reason, field="reason", max_length=500)
+    with transaction.atomic():
+        roadmap = _locked_roadmap(item.roadmap.assembly_id)
+        document = document_of(roadmap.head)
+        found = _find(document["sections"], item.ref)
+        if found is None:
+            raise InvalidInput(_("This item is not in the current roadmap."), field="text")
+        section, index = found
+        if section["items"][index]["text"] == text:
+            raise InvalidInput(_("The text is unchanged."), field="text")
+        section["items"][index]["text"] = text
+        provenance = {"kind": "editorial", "by": _who(by), "reason": reason, "item": item.ref}
+        return _commit_version(
+            roadmap=roadmap, title=document["title"], preamble=document["preamble"], sections=document["sections"],
+            kind=RoadmapVersion.Kind.EDITORIAL, by=by, reason=reason, provenance=provenance, now=now,
+        )
+
+
+# Adoption ----------------------------------------------------------------------------------------------
+
+def conflict_of(amendment: Contribution) -> AmendmentConflict | None:
+    """Why this amendment cannot be applied as written now, or None when it can."""
+    if amendment.target_item_id:
+        current = current_text(amendment.target_item)
+        if current is None:
+            return AmendmentConflict(
+                _("The item was removed from the roadmap after this amendment was written."),
+                base_text=amendment.base_text, current_text=None,
+            )
+        if current != amendment.base_text:
+            return AmendmentConflict(
+                _("The item's text changed after this amendment was written: it must be rebased."),
+                base_text=amendment.base_text, current_text=current,
+            )
+    elif amendment.target_proposal_id:
+        proposal = amendment.target_proposal
+        if amendment.base_revision != proposal.revision:
+            return AmendmentConflict(
+                _("The proposal was edited after this amendment was written: it must be rebased."),
+                base_text=amendment.base_text, current_text=proposal.text,
+            )
+    return None
+
+
+def _decided_participants(contribution: Contribution) -> list:
+    people = [contribution.author] + [support.user for support in contribution.supports.select_related("user")]
+    return people
+
+
+def adopt(*, contribution: Contribution, decision: dict, by=None, now: datetime) -> RoadmapVersion | None:
+    """Apply an adopted proposal or amendment, atomically, exactly once.
+
+    `decision` describes what decided it and goes into the version's provenance: for a poll,
+    `{"poll": id, "fingerprint": hex, "result_entry": hex}`; for a convenor's recorded decision,
+    `{"note": str}` with `by` the convenor. Returns the new roadmap version, or None for an amendment to a
+    proposal (the proposal's text changes; the roadmap does not yet). Refuses a second application
+    (AlreadyDecided) and an amendment whose base moved on (AmendmentConflict): never applied silently.
+    """
+    with transaction.atomic():
+        contribution = (
+            Contribution.objects.select_for_update(of=("self",))
+            .select_related("space__assembly", "target_item__roadmap", "target_proposal", "author")
+            .get(pk=contribution.pk)
+        )
+        if contribution.status in (Contribution.Status.ADOPTED, Contribution.Status.REJECTED):
+            raise AlreadyDecided(_("This was already decided: an outcome is applied only once."))
+        if contribution.status == Contribution.Status.WITHDRAWN:
+            raise AlreadyDecided(_("This was withdrawn by its author."))
+        if by is not None:
+            require(rules.can_decide(by, contribution))
+        roadmap = _locked_roadmap(contribution.space.assembly_id)
+        conflict = conflict_of(contribution)
+        if conflict is not None:
+            raise conflict
+        provenance = {
+            "kind": contribution.kind,
+            "contribution": contribution.pk,
+            "title": contribution.title,
+            "author": _who(contribution.author),
+            "decision": {**decision, "recorded_by": _who(by)},
+        }
+        version = None
+        if contribution.kind == Contribution.Kind.AMENDMENT and contribution.target_proposal_id:
+            _apply_to_proposal(amendment=contribution, now=now)
+        else:
+            version = _apply_to_roadmap(contribution=contribution, roadmap=roadmap, provenance=provenance, by=by, now=now)
+        contribution.status = Contribution.Status.ADOPTED
+        contribution.decided_at = now
+        contribution.decision_note = decision.get("note", "")[:2000]
+        contribution.save(update_fields=["status", "decided_at", "decision_note"])
+        notify(
+            users=_decided_participants(contribution), assembly=contribution.space.assembly, kind="adopted",
+            text=_("Adopted: %(title)s") % {"title": str(contribution)}, url=contribution.get_absolute_url(), now=now,
+        )
+        return version
+
+
+def _apply_to_proposal(*, amendment: Contribution, now: datetime) -> None:
+    from assemblies.services.contributions import record_revision
+
+    proposal = Contribution.objects.select_for_update().get(pk=amendment.target_proposal_id)
+    proposal.text = amendment.text
+    proposal.revision += 1
+    proposal.updated_at = now
+    proposal.save(update_fields=["text", "revision", "updated_at"])
+    record_revision(proposal, note=f"amended by #{amendment.pk}", now=now)
+
+
+def _apply_to_roadmap(*, contribution: Contribution, roadmap: Roadmap, provenance: dict, by, now) -> RoadmapVersion:
+    document = document_of(roadmap.head)
+    sections = document["sections"]
+    if contribution.kind == Contribution.Kind.PROPOSAL:
+        space = contribution.space
+        section = next((s for s in sections if s["code"] == space.code), None)
+        if section is None:
+            section = {"code": space.code, "title": space.title, "group": space.group or None, "intro": space.intro, "items": []}
+            sections.append(section)
+        ref = next_item_ref(space.code, Item.objects.filter(roadmap=roadmap).values_list("ref", flat=True))
+        section["items"].append({"ref": ref, "text": clean_item_text(contribution.text), "priority": None})
+        provenance["item"] = ref
+        kind = RoadmapVersion.Kind.PROPOSAL
+    else:
+        ref = contribution.target_item.ref
+        found = _find(sections, ref)
+        section, index = found  # conflict_of has ensured the item is present
+        if contribution.change == Contribution.Change.DELETE:
+            del section["items"][index]
+        else:
+            section["items"][index]["text"] = clean_item_text(contribution.text)
+        provenance["item"] = ref
+        provenance["change"] = contribution.change
+        kind = RoadmapVersion.Kind.AMENDMENT
+    return _commit_version(
+        roadmap=roadmap, title=document["title"], preamble=document["preamble"], sections=sections, kind=kind,
+        by=by, reason=provenance["decision"].get("note", ""), provenance=provenance, now=now,
+        contribution=contribution, poll_ref=str(provenance["decision"].get("poll", "")),
+    )
+
+
+def reject(*, contribution: Contribution, decision: dict, by=None, now: datetime) -> Contribution:
+    """Record that a tabled contribution was not adopted (by a poll, or a convenor's recorded decision)."""
+    with transaction.atomic():
+        contribution = Contribution.objects.select_for_update(of=("self",)).select_related("space__assembly", "author").get(pk=contribution.pk)
+        if contribution.status in (Contribution.Status.ADOPTED, Contribution.Status.REJECTED, Contribution.Status.WITHDRAWN):
+            raise AlreadyDecided(_("This was already decided or withdrawn."))
+        if by is not None:
+            require(rules.can_decide(by, contribution))
+        contribution.status = Contribution.Status.REJECTED
+        contribution.decided_at = now
+        contribution.decision_note = decision.get("note", "")[:2000]
+        contribution.save(update_fields=["status", "decided_at", "decision_note"])
+        notify(
+            users=_decided_participants(contribution), assembly=contribution.space.assembly, kind="rejected",
+            text=_("Not adopted: %(title)s") % {"title": str(contribution)}, url=contribution.get_absolute_url(), now=now,
+        )
+    return contribution

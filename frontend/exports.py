@@ -1,0 +1,49 @@
+"""Markdown and CSV renderings of a roadmap version document (the JSON export is the stored bytes)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+CSV_COLUMNS = ["ref", "space", "space_title", "position", "text", "priority"]
+# A spreadsheet would run a cell starting with these as a formula: such cells get a leading quote.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def to_csv(document: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for section in document["sections"]:
+        for position, item in enumerate(section["items"], start=1):
+            writer.writerow([_cell(item["ref"]), _cell(section["code"]), _cell(section["title"]), position,
+                             _cell(item["text"]), _cell(item.get("priority"))])
+    return out.getvalue()
+
+
+def to_markdown(document: dict) -> str:
+    """A readable document: title, preamble, one heading per space (with its code, as the importer
+    reads it back), its items numbered in order, each with its ref and priority."""
+    lines = [f"# {document['title']}", "", f"Version {document['number']} · {document['created']}", ""]
+    if document.get("preamble"):
+        lines += [document["preamble"], ""]
+    group = None
+    for section in document["sections"]:
+        if section.get("group") and section["group"] != group:
+            group = section["group"]
+            lines += [f"## {group}", ""]
+        level = "###" if group else "##"
+        lines += [f"{level} {section['title']} {{#{section['code']}}}", ""]
+        if section.get("intro"):
+            lines += [section["intro"], ""]
+        for position, item in enumerate(section["items"], start=1):
+            priority = f" (priority {item['priority']})" if item.get("priority") is not None else ""
+            lines.append(f"{position}. **{item['ref']}** {item['text']}{priority}")
+        if section["items"]:
+            lines.append("")
+    return "\n".join(lines)

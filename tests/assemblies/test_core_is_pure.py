@@ -1,0 +1,18 @@
+"""The roadmap core imports nothing from Django, so anyone can re-check a roadmap history offline."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_roadmap_core_imports_without_django():
+    code = (
+        "import sys; sys.modules['django'] = None\n"
+        "import assemblies.core.importer, assemblies.core.versioning, assemblies.core.diff, assemblies.core.blame\n"
+        "print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -1,0 +1,200 @@
+"""Live sessions: who chairs, the speaker queue, the floor and its timer, and the panel everyone sees."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import connections
+from django.utils import timezone
+
+from assemblies.models import LiveSession, SpeakerRequest
+from assemblies.services import InvalidInput, NotAllowed, debates
+from assemblies.services import live_sessions as sessions
+from deliberate.asgi import application
+from tests.debatekit import ORIGIN, build_world, committing, sent, session_cookie, world  # noqa: F401
+
+Status = SpeakerRequest.Status
+
+
+def start(world, **kwargs):
+    now = kwargs.pop("now", timezone.now())
+    agenda = kwargs.pop("debates", None) or [world.debate, debates.debate_for(space=world.space, now=now)]
+    return sessions.start_session(assembly=world.assembly, by=kwargs.pop("by", world.convenor),
+                                  title=kwargs.pop("title", "Plenary"), debates=agenda,
+                                  speaking_seconds=kwargs.pop("speaking_seconds", 120), now=now)
+
+
+# Services ---------------------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_a_convenor_starts_a_session_on_an_agenda_of_debates(world):
+    session = start(world)
+    assert session.chair == world.convenor and session.is_running
+    assert [point.title for point in session.agenda.order_by("position")] == [world.item.ref, world.space.title]
+    assert session.current_point.position == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["moderator", "ana", "observer", "outsider"])
+def test_only_convenors_start_sessions(world, role):
+    with pytest.raises(NotAllowed):
+        start(world, by=getattr(world, role))
+
+
+@pytest.mark.django_db
+def test_the_agenda_holds_only_this_assemblys_debates_and_a_sane_speaking_time(world):
+    with pytest.raises(InvalidInput):
+        start(world, debates=[world.private_debate])
+    with pytest.raises(InvalidInput):
+        start(world, speaking_seconds=5)
+    with pytest.raises(InvalidInput):
+        start(world, title="  ")
+
+
+@pytest.mark.django_db
+def test_members_raise_hands_in_order_and_once(world):
+    session = start(world)
+    now = timezone.now()
+    sessions.raise_hand(session=session, user=world.ana, now=now)
+    sessions.raise_hand(session=session, user=world.kofi, now=now + timedelta(seconds=1))
+    with pytest.raises(NotAllowed, match="already raised"):
+        sessions.raise_hand(session=session, user=world.ana, now=now + timedelta(seconds=2))
+    panel = sessions.panel_context(session, now=now)
+    assert [request.user for request in panel["queue"]] == [world.ana, world.kofi]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["observer", "outsider", "anonymous"])
+def test_observers_and_outsiders_cannot_raise_a_hand(world, role):
+    session = start(world)
+    with pytest.raises(NotAllowed):
+        sessions.raise_hand(session=session, user=getattr(world, role), now=timezone.now())
+
+
+@pytest.mark.django_db
+def test_a_muted_member_cannot_raise_a_hand(world):
+    session = start(world)
+    now = timezone.now()
+    debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.ana, until=now + timedelta(hours=1),
+                        reason="Heated.", now=now)
+    with pytest.raises(NotAllowed, match="muted"):
+        sessions.raise_hand(session=session, user=world.ana, now=now)
+
+
+@pytest.mark.django_db
+def test_the_chair_gives_the_floor_to_the_next_then_to_someone_chosen_and_the_timer_runs(world):
+    session = start(world, speaking_seconds=90)
+    now = timezone.now()
+    for offset, person in enumerate((world.ana, world.kofi, world.moderator)):
+        sessions.raise_hand(session=session, user=person, now=now + timedelta(seconds=offset))
+    first = sessions.give_floor(session=session, by=world.convenor, now=now + timedelta(seconds=10))
+    assert first.user == world.ana and first.status == Status.SPEAKING
+    panel = sessions.panel_context(session, now=now + timedelta(seconds=40))
+    assert panel["speaking"].user == world.ana and panel["seconds_left"] == 60 and panel["clock"] == "1:00"
+    chosen = SpeakerRequest.objects.get(session=session, user=world.moderator)
+    sessions.give_floor(session=session, by=world.convenor, request=chosen, now=now + timedelta(seconds=50))
+    statuses = dict(SpeakerRequest.objects.filter(session=session).values_list("user", "status"))
+    assert statuses == {world.ana.pk: Status.DONE, world.moderator.pk: Status.SPEAKING, world.kofi.pk: Status.WAITING}
+    late = sessions.panel_context(session, now=now + timedelta(seconds=200))
+    assert late["seconds_left"] < 0 and late["clock"] == "0:00"
+
+
+@pytest.mark.django_db
+def test_only_the_chair_gives_the_floor_and_only_to_someone_waiting(world):
+    session = start(world)
+    with pytest.raises(NotAllowed, match="Nobody is waiting"):
+        sessions.give_floor(session=session, by=world.convenor, now=timezone.now())
+    sessions.raise_hand(session=session, user=world.ana, now=timezone.now())
+    with pytest.raises(NotAllowed, match="chair"):
+        sessions.give_floor(session=session, by=world.ana, now=timezone.now())
+    sessions.lower_hand(session=session, user=world.ana, now=timezone.now())
+    with pytest.raises(NotAllowed):
+        sessions.give_floor(session=session, by=world.convenor, request=SpeakerRequest.objects.get(user=world.ana),
+                            now=timezone.now())
+
+
+@pytest.mark.django_db
+def test_the_speaker_or_the_chair_ends_a_turn(world):
+    session = start(world)
+    sessions.raise_hand(session=session, user=world.ana, now=timezone.now())
+    sessions.give_floor(session=session, by=world.convenor, now=timezone.now())
+    with pytest.raises(NotAllowed):
+        sessions.end_turn(session=session, by=world.kofi, now=timezone.now())
+    sessions.end_turn(session=session, by=world.ana, now=timezone.now())
+    assert SpeakerRequest.objects.get(user=world.ana).status == Status.DONE
+    assert sessions.panel_context(session, now=timezone.now())["speaking"] is None
+
+
+@pytest.mark.django_db
+def test_moving_through_the_agenda_and_ending_the_session(world):
+    session = start(world)
+    second = session.agenda.get(position=2)
+    sessions.move_to(session=session, by=world.convenor, point=second, now=timezone.now())
+    sessions.raise_hand(session=session, user=world.ana, now=timezone.now())
+    sessions.end_session(session=session, by=world.convenor, now=timezone.now())
+    session.refresh_from_db()
+    assert session.current_point == second and not session.is_running
+    assert SpeakerRequest.objects.get(user=world.ana).status == Status.WITHDRAWN
+    with pytest.raises(NotAllowed, match="ended"):
+        sessions.raise_hand(session=session, user=world.kofi, now=timezone.now())
+
+
+@pytest.mark.django_db
+def test_every_change_publishes_the_panel(world, sent, committing):
+    with committing():
+        session = start(world)
+    with committing():
+        sessions.raise_hand(session=session, user=world.ana, now=timezone.now())
+    with committing():
+        sessions.give_floor(session=session, by=world.convenor, now=timezone.now())
+    group = f"session.{session.pk}"
+    assert sent.types(group) == ["session.update"] * 3
+    panel = sent.of("session.update")[-1]["html"]
+    assert "Ana" in panel and "has the floor" in panel and 'data-left="1' in panel
+
+
+# The socket -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def live_world(transactional_db):
+    return build_world()
+
+
+@pytest.fixture(autouse=True)
+async def _close_thread_connections():
+    yield
+    await database_sync_to_async(connections.close_all)()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_session_socket_sends_the_panel_as_it_changes(live_world):
+    world = live_world
+    session = await database_sync_to_async(start)(world)
+    cookie = await database_sync_to_async(session_cookie)(world.kofi)
+    kofi = WebsocketCommunicator(application, f"/ws/sessions/{session.pk}/", headers=[ORIGIN, (b"cookie", cookie)])
+    connected, _code = await kofi.connect()
+    assert connected
+    await database_sync_to_async(sessions.raise_hand)(session=session, user=world.ana, now=timezone.now())
+    update = await kofi.receive_json_from(timeout=3)
+    assert update["type"] == "session.update" and "Ana" in update["html"]
+    await kofi.send_json_to({"type": "refresh"})
+    assert "Ana" in (await kofi.receive_json_from(timeout=3))["html"]
+    await kofi.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_session_socket_refuses_anonymous_and_outsiders_of_a_private_assembly(live_world):
+    world = live_world
+    private_debate = world.private_debate
+    session = await database_sync_to_async(sessions.start_session)(
+        assembly=world.private, by=world.convenor, title="Council", debates=[private_debate], now=timezone.now())
+    assert await LiveSession.objects.filter(pk=session.pk).aexists()
+    for user, code in ((None, 4401), (world.outsider, 4403)):
+        headers = [ORIGIN] + ([(b"cookie", await database_sync_to_async(session_cookie)(user))] if user else [])
+        communicator = WebsocketCommunicator(application, f"/ws/sessions/{session.pk}/", headers=headers)
+        connected, closed_with = await communicator.connect()
+        assert not connected and closed_with == code
+        await communicator.disconnect()

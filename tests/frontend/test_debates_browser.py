@@ -1,0 +1,128 @@
+"""Debates in Chromium against real Daphne processes (two on PostgreSQL and Redis when they answer, else
+one on SQLite): two readers see each other's messages and a moderator's decision without reloading,
+and a phone without JavaScript takes part through the forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.livekit import live_site
+
+pytestmark = pytest.mark.browser
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="module")
+def site():
+    with live_site() as running:
+        yield running
+
+
+def reader(browser, site, server: int, person: str, *, javascript=True, path=None):
+    base = site.bases[server]
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 360, "height": 740})
+    context.add_cookies([{"name": "sessionid", "value": site.data["sessions"][person], "url": base}])
+    page = context.new_page()
+    page.goto(base + (path or site.data["debate_url"]))
+    return context, page
+
+
+def wait_live(page):
+    # The page's CSP forbids evaluated strings: wait on the element instead of a JS predicate.
+    page.locator("#live", has_text="Reading now").wait_for(timeout=TIMEOUT_MS)
+
+
+def test_two_readers_see_each_others_messages_without_reloading(browser, site):
+    last = len(site.bases) - 1
+    ana_context, ana = reader(browser, site, 0, "ana")
+    kofi_context, kofi = reader(browser, site, last, "kofi")
+    wait_live(ana)
+    wait_live(kofi)
+    kofi.evaluate("window.notReloaded = true")
+    ana.evaluate("window.notReloaded = true")
+
+    ana.get_by_label("Your message").fill("Shall we start with **training**?")
+    ana.get_by_label("Stance").select_option("question")
+    ana.get_by_role("button", name="Post").click()
+    kofi.locator("#msgs strong", has_text="training").wait_for(timeout=TIMEOUT_MS)
+    ana.locator("#msgs strong", has_text="training").wait_for(timeout=TIMEOUT_MS)
+    assert ana.get_by_label("Your message").input_value() == ""
+
+    kofi.get_by_label("Your message").fill("Yes, and with the members.")
+    kofi.get_by_role("button", name="Post").click()
+    ana.get_by_text("Yes, and with the members.").wait_for(timeout=TIMEOUT_MS)
+    # Reactions go over fetch too, and the count reaches the other reader.
+    ana.locator("article", has_text="Yes, and with the members.").get_by_role("button", name="Agree 0", exact=True).click()
+    kofi.locator("article", has_text="Yes, and with the members.").get_by_role(
+        "button", name="Agree 1", exact=True).wait_for(timeout=TIMEOUT_MS)
+    assert kofi.evaluate("window.notReloaded") is True and ana.evaluate("window.notReloaded") is True
+    ana_context.close()
+    kofi_context.close()
+
+
+def test_a_message_hidden_by_a_moderator_disappears_for_readers_live(browser, site):
+    ana_context, ana = reader(browser, site, 0, "ana")
+    wait_live(ana)
+    ana.get_by_label("Your message").fill("Something rude about someone.")
+    ana.get_by_role("button", name="Post").click()
+    article = ana.locator("article", has_text="Something rude about someone.")
+    article.wait_for(timeout=TIMEOUT_MS)
+    message_id = article.get_attribute("data-id")
+
+    kofi_context, kofi = reader(browser, site, len(site.bases) - 1, "kofi")
+    wait_live(kofi)
+    assert kofi.get_by_text("Something rude about someone.").is_visible()
+    # The moderator works without JavaScript, from the message's page.
+    moderator_context, moderator = reader(
+        browser, site, 0, "moderator", javascript=False,
+        path=f"{site.data['debate_url']}m/{message_id}/")
+    moderator.get_by_label("Reason, shown to everyone in its place").fill("Keep it about ideas.")
+    moderator.get_by_role("button", name="Hide").click()
+    kofi.get_by_text("Hidden by a moderator: Keep it about ideas.").wait_for(timeout=TIMEOUT_MS)
+    ana.get_by_text("Hidden by a moderator: Keep it about ideas.").wait_for(timeout=TIMEOUT_MS)
+    assert kofi.get_by_text("Something rude about someone.").count() == 0
+    ana.reload()  # the author still reads what she wrote, under the reason
+    assert ana.get_by_text("Something rude about someone.").is_visible()
+    for context in (ana_context, kofi_context, moderator_context):
+        context.close()
+
+
+def test_a_phone_without_javascript_takes_part_through_the_forms(browser, site):
+    context, page = reader(browser, site, 0, "kofi", javascript=False)
+    page.get_by_label("Your message").fill("Posted from a phone with JavaScript off.")
+    page.get_by_role("button", name="Post").click()
+    assert "#m" in page.url
+    article = page.locator("article", has_text="Posted from a phone with JavaScript off.")
+    assert article.is_visible()
+    article.get_by_role("link", name="Reply").click()
+    page.get_by_label("Your message").fill("And a reply, still without JavaScript.")
+    page.get_by_role("button", name="Reply").click()
+    page.get_by_role("link", name="Threads").click()
+    thread = page.locator("li", has=page.locator("article", has_text="Posted from a phone")).first
+    assert thread.locator(".replies").get_by_text("And a reply, still without JavaScript.").is_visible()
+    context.close()
+
+
+def test_a_live_session_queue_and_timer_update_for_everyone(browser, site):
+    slug = site.data["slug"]
+    chair_context, chair = reader(browser, site, 0, "convenor", path=f"/a/{slug}/sessions/")
+    chair.get_by_label("Title").fill("Plenary")
+    chair.locator("input[name=agenda]").first.check()
+    chair.get_by_role("button", name="Start").click()
+    session_path = chair.url.removeprefix(site.bases[0])
+    assert "/sessions/" in session_path
+
+    ana_context, ana = reader(browser, site, len(site.bases) - 1, "ana", path=session_path)
+    ana.get_by_role("button", name="Raise my hand").click()
+    assert ana.get_by_text("number 1 in the queue").is_visible()
+    chair.locator("#panel .queue", has_text="Ana").wait_for(timeout=TIMEOUT_MS)  # without reloading
+
+    chair.reload()
+    chair.get_by_role("button", name="Give the floor").click()
+    ana.get_by_text("Ana has the floor").wait_for(timeout=TIMEOUT_MS)
+    timer = ana.locator("#panel .timer")
+    first = timer.text_content()
+    ana.wait_for_timeout(2100)
+    assert timer.text_content() != first  # the speaking time counts down
+    chair_context.close()
+    ana_context.close()

@@ -1,0 +1,98 @@
+"""A live session through its pages, without JavaScript: the convenor starts it on an agenda, members
+raise hands, the chair gives the floor, everyone reads the speaker, the time left and the queue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assemblies.models import LiveSession
+from assemblies.services import live_sessions
+from tests.debatekit import world  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def action(session, name):
+    return reverse("live_session_action", args=[session.assembly.slug, session.pk, name])
+
+
+def test_a_session_from_start_to_end_without_javascript(client, world):
+    index = reverse("live_sessions", args=[world.assembly.slug])
+    client.force_login(world.convenor)
+    page = client.get(index)
+    choices = [value for value, _label in page.context["form"].fields["agenda"].choices]
+    assert f"space:{world.space.pk}" in choices
+    response = client.post(reverse("live_session_start", args=[world.assembly.slug]), {
+        "title": "Plenary of June", "speaking_seconds": "120", "agenda": [f"space:{world.space.pk}"]})
+    session = LiveSession.objects.get()
+    assert response.status_code == 302 and response["Location"] == session.get_absolute_url()
+
+    for person in (world.ana, world.kofi):
+        client.force_login(person)
+        assert client.post(action(session, "raise")).status_code == 302
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert "number 2 in the queue" in page and '<meta http-equiv="refresh" content="15">' in page
+
+    client.force_login(world.convenor)
+    client.post(action(session, "floor"), {"request": ""})
+    client.force_login(world.kofi)
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert re.search(r"<strong>Ana</strong> has the floor: <span class=\"timer\" data-left=\"1[0-2]\d\">[12]:\d\d</span>", page)
+    assert "Your hand is raised: number 1 in the queue." in page
+
+    client.force_login(world.ana)
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert "You have the floor." in page
+    client.post(action(session, "end-turn"))
+    client.force_login(world.convenor)
+    client.post(action(session, "end"))
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert "This session has ended." in page and "http-equiv" not in page
+
+
+def test_members_cannot_start_or_chair_a_session(client, world):
+    client.force_login(world.ana)
+    response = client.post(reverse("live_session_start", args=[world.assembly.slug]),
+                           {"title": "Mine", "speaking_seconds": "60", "agenda": [f"space:{world.space.pk}"]})
+    assert response.status_code == 403 and not LiveSession.objects.exists()
+    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
+                                          debates=[world.debate], now=timezone.now())
+    client.post(action(session, "raise"))
+    client.post(action(session, "floor"), {"request": ""})
+    assert live_sessions.panel_context(session, now=timezone.now())["speaking"] is None
+    assert "Give the floor" not in client.get(session.get_absolute_url()).content.decode()
+
+
+def test_an_observer_reads_the_session_but_cannot_raise_a_hand(client, world):
+    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
+                                          debates=[world.debate], now=timezone.now())
+    client.force_login(world.observer)
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert "Observers can read" in page and "Raise my hand" not in page
+    client.post(action(session, "raise"))
+    assert not session.speaker_requests.exists()
+
+
+def test_a_private_assemblys_sessions_are_404_to_outsiders(client, world):
+    session = live_sessions.start_session(assembly=world.private, by=world.convenor, title="Council",
+                                          debates=[world.private_debate], now=timezone.now())
+    client.force_login(world.outsider)
+    assert client.get(session.get_absolute_url()).status_code == 404
+    assert client.post(action(session, "raise")).status_code == 404
+
+
+def test_unknown_actions_and_bad_choices_are_refused_cleanly(client, world):
+    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
+                                          debates=[world.debate], now=timezone.now())
+    client.force_login(world.convenor)
+    assert client.post(action(session, "explode")).status_code == 404
+    for data in ({"request": "abc"}, {"request": "999999"}):
+        assert client.post(action(session, "floor"), data).status_code == 302
+    assert client.post(action(session, "move"), {"point": "x"}).status_code == 302
+    response = client.post(reverse("live_session_start", args=[world.assembly.slug]),
+                           {"title": "", "speaking_seconds": "7", "agenda": ["space:999999"]})
+    assert response.status_code == 400

@@ -1,0 +1,47 @@
+"""What people write is rendered as a small, safe subset of Markdown; diffs as <del>/<ins>."""
+
+from __future__ import annotations
+
+from assemblies.core.diff import word_diff
+from frontend.templatetags.texts import diff_html, markdown_filter
+
+
+def test_markdown_keeps_the_small_set_of_tags():
+    html = markdown_filter("**b** *i* `c`\n\n> quote\n\n- one\n- two\n\nThen:\n\n1. first\n\n### Heading")
+    for tag in ("<strong>b</strong>", "<em>i</em>", "<code>c</code>", "<blockquote>", "<ul>", "<ol>", "<li>", "<h5>"):
+        assert tag in html
+
+
+def test_writers_headings_start_below_the_pages_own():
+    assert "<h3>Title</h3>" in markdown_filter("# Title")
+    assert "<h1" not in markdown_filter("<h1>raw</h1>")
+
+
+def test_scripts_handlers_images_and_unsafe_links_are_inert():
+    html = markdown_filter(
+        "<script>alert(1)</script><img src=x onerror=alert(2)>[a](javascript:alert(3)) [b](JAVASCRIPT:x) "
+        "[c](data:text/html,x) [d](vbscript:x) <a href=\"https://ok.example\" onmouseover=\"x()\">e</a> "
+        "<svg onload=alert(4)></svg><style>body{}</style><iframe src=//evil></iframe>"
+    )
+    for bad in ("<script", "alert(1)", "<img", "onerror", "javascript", "JAVASCRIPT", "data:", "vbscript",
+                "onmouseover", "<svg", "<style", "<iframe"):
+        assert bad not in html
+    assert '<a href="https://ok.example" rel="nofollow noopener">e</a>' in html
+
+
+def test_links_keep_only_http_https_and_mailto():
+    html = markdown_filter("[w](https://example.org) [m](mailto:a@example.org) [r](/relative) [f](ftp://x)")
+    assert 'href="https://example.org"' in html and 'href="mailto:a@example.org"' in html
+    assert 'href="/relative"' not in html and "ftp:" not in html
+
+
+def test_inline_mode_drops_blocks_but_keeps_their_words():
+    html = markdown_filter("# Big\n\n- item with **bold**", "inline")
+    assert "<h3>" not in html and "<ul>" not in html and "<p>" not in html
+    assert "Big" in html and "<strong>bold</strong>" in html
+
+
+def test_diff_is_escaped_with_del_and_ins():
+    html = diff_html(word_diff("keep <script>old", "keep <script>new"))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<del>" in html and "<ins>" in html and html.startswith("keep ")
