@@ -40,6 +40,7 @@ from polls.core.canonical import JSONFormatError, b64u_decode, format_time, is_b
 from polls.core.credentials import InvalidVotingCode, derive_credential, new_voting_code
 from polls.core.signing import BoardKey, load_board_key, private_key_from_seed, public_b64u, strict_point_encoding
 from polls.models import BoardLine, Poll, VoterKey
+from polls.outcomes import apply_outcome
 
 # Secret polls need enough voters for a ballot not to point at its voter.
 MIN_SECRET_VOTERS = 5
@@ -531,7 +532,8 @@ def revoke_voter_key(*, user, now: datetime) -> int:
 # Closing -----------------------------------------------------------------------------------------------------
 
 def close_poll(*, poll: Poll, by=None, now: datetime) -> Poll:
-    """Append close and result (and a checkpoint before them) in one transaction.
+    """Append close and result (and a checkpoint before them) in one transaction, and apply the outcome to
+    the roadmap in that same transaction (polls.outcomes).
 
     Before the closing time only a convenor may close, and only when every eligible credential has voted;
     at or after it anyone may (and `close_due_polls` does). A second close raises PollClosed; of two
@@ -571,6 +573,7 @@ def close_poll(*, poll: Poll, by=None, now: datetime) -> Poll:
         poll.status = Poll.Status.CLOSED
         poll.closed_at = now
         poll.save(update_fields=["last_seq", "head", "result", "result_entry", "status", "closed_at"])
+        apply_outcome(poll, now=now)
         publish(f"poll.{poll.pk}", {"type": "poll.closed"})
     return poll
 

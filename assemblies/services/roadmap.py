@@ -21,6 +21,7 @@ from assemblies.models import (
     Assembly,
     Contribution,
     Item,
+    Phase,
     Roadmap,
     RoadmapVersion,
     Space,
@@ -155,6 +156,8 @@ def current_text(item: Item) -> str | None:
 def edit_item(*, item: Item, text: str, by, reason: str, now: datetime) -> RoadmapVersion:
     """A convenor's editorial change to one item's text (typo, wording), recorded with who and why."""
     require(rules.can_edit_roadmap(by, item.space.assembly))
+    if item.space.phase in (Phase.VOTING, Phase.CLOSED):
+        raise NotAllowed(rules.PHASE_REFUSALS[item.space.phase])
     text = clean_item_text(text)
     reason = clean_text(reason, field="reason", max_length=500)
     with transaction.atomic():

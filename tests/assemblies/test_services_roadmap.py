@@ -200,3 +200,12 @@ def test_the_version_chain_verifies_and_detects_an_edit_in_the_database(assembly
     stored = bytes(versions[0].document)
     assert hashlib.sha256(stored).hexdigest() != versions[0].content_hash
     assert verify_chain([document_from_bytes(stored), documents[1]]) != []
+
+
+def test_texts_are_frozen_while_their_space_votes(assembly, people):
+    target = item(assembly, "DIG-1")
+    factories.space_in(assembly, "DIG", phase="voting")
+    target = item(assembly, "DIG-1")
+    with pytest.raises(NotAllowed, match="frozen"):
+        roadmap.edit_item(item=target, text="A change during the vote.", by=people["convenor"], reason="typo", now=timezone.now())
+    assert assembly.roadmap.versions.count() == 1
