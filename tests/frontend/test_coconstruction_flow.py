@@ -22,6 +22,7 @@ def text_of(ref, number):
     return VersionItem.objects.get(item__ref=ref, item__roadmap__assembly__slug=SLUG, version__number=number).text
 
 
+@pytest.mark.smoke
 def test_import_propose_amend_conflict_rebase_table_adopt_and_read_the_result(client, people, assembly):
     # The convenor imports the roadmap: version 1, with the importer's warnings shown on it.
     client.force_login(people.convenor)

@@ -39,6 +39,7 @@ def vote_all(poll, people, choices):
         services.cast_roll_call(poll=poll, user=person, choice=choice, now=pollkit.now())
 
 
+@pytest.mark.smoke
 def test_a_passed_poll_adopts_the_amendment_into_a_version_that_names_the_board(world):
     assembly, convenor, people, _ = world
     amendment = tabled_amendment(assembly, convenor, people[0])

@@ -400,6 +400,7 @@ def test_a_code_cannot_vote_in_a_roll_call_poll():
 
 # Closing --------------------------------------------------------------------------------------------------------
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("secrecy", ["roll-call", "credential"])
 @pytest.mark.parametrize("revote", ["last-counts", "none"])
 def test_a_closed_poll_exports_a_board_that_both_verifiers_accept_with_every_receipt(secrecy, revote, tmp_path):
