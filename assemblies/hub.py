@@ -79,8 +79,8 @@ class DebateHub:
             for socket in list(self.members.get(event.get("debate"), ())):
                 try:
                     await socket.deliver(event)
-                except Exception:
-                    logger.exception("Could not deliver %s to a socket", event.get("type"))
+                except Exception:  # mostly a socket closing before it left: its reader reconnects
+                    logger.debug("Could not deliver %s to a socket", event.get("type"), exc_info=True)
 
     async def _renew(self) -> None:
         while True:

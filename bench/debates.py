@@ -196,6 +196,8 @@ async def run(site, args) -> dict:
         "p99": percentile(latencies, 0.99),
         "max": max(latencies, default=float("nan")),
         "mean": statistics.fmean(latencies) if latencies else float("nan"),
+        "by_server": [sum(len(got) for i, got in enumerate(received) if i % servers == server)
+                      for server in range(servers)],
         "readers_missing_some": sum(1 for got in received if len(got) < len(acks["posted"])),
         "first_p50": percentile(first_delivery, 0.5),
         "first_p99": percentile(first_delivery, 0.99),
@@ -214,7 +216,8 @@ def report(figures: dict, args) -> None:
           f"refused {len(figures['refused'])}{': ' + figures['refused'][0] if figures['refused'] else ''}")
     print(f"  delivered                 {figures['deliveries']} of {figures['expected']} "
           f"({figures['delivered_per_second']:.0f} messages/s over {figures['window']:.1f} s)")
-    print(f"  lost                      {lost} deliveries; readers missing any: {figures['readers_missing_some']}")
+    print(f"  lost                      {lost} deliveries; readers missing any: {figures['readers_missing_some']}"
+          f" (delivered by each process: {', '.join(map(str, figures['by_server']))})")
     print(f"  latency post -> delivery  p50 {figures['p50'] * 1000:.0f} ms, p99 {figures['p99'] * 1000:.0f} ms, "
           f"max {figures['max'] * 1000:.0f} ms, mean {figures['mean'] * 1000:.0f} ms")
     print(f"  first reader reached      p50 {figures['first_p50'] * 1000:.0f} ms, "
@@ -244,6 +247,9 @@ def main(argv=None) -> None:
     with live_site(servers=args.servers, use_services=True, setup=setup_command,
                    extra_env={"DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}) as site:
         figures = asyncio.run(run(site, args))
+        logs = site.log_tail()
+    if logs.strip().replace("---", "").strip():
+        print("What the Daphne processes logged (warnings and errors):\n" + logs)
     report(figures, args)
 
 

@@ -22,6 +22,7 @@ from assemblies.models import (
     Role,
 )
 from assemblies.services import AssemblyError, InvalidInput, NotAllowed, require
+from assemblies.services.debates import revoke_member_sockets
 from assemblies.services.notifications import notify
 from assemblies.services.text import clean_text
 
@@ -204,6 +205,8 @@ def set_role(*, assembly: Assembly, by, member, role: str, now: datetime) -> Mem
             raise LastConvenor(_("The assembly needs at least one convenor: name another one first."))
         membership.role = role
         membership.save(update_fields=["role"])
+        if role == Role.OBSERVER:
+            revoke_member_sockets(assembly=assembly, user=member)
     rules.forget_memberships(member)
     return membership
 
@@ -226,4 +229,5 @@ def _remove(*, assembly: Assembly, user) -> None:
         if membership.role == Role.CONVENOR and not _other_convenors(assembly, user):
             raise LastConvenor(_("The assembly needs at least one convenor: name another one before leaving."))
         membership.delete()
+        revoke_member_sockets(assembly=assembly, user=user)
     rules.forget_memberships(user)

@@ -51,6 +51,7 @@ def detail(request, slug):
         "role": role_label(user, assembly),
         "is_member": bool(rules.role_of(user, assembly)),
         "can_manage": rules.can_manage_members(user, assembly),
+        "can_moderate": rules.can_moderate(user, assembly),
         "can_edit_roadmap": rules.can_edit_roadmap(user, assembly),
         "can_join": rules.can_request_to_join(user, assembly),
         "asked_to_join": asked,
