@@ -57,12 +57,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    # Before allauth: our templates override allauth's layout and form elements.
+    "frontend",
     "allauth",
     "allauth.account",
     "deliberate",
     "assemblies",
     "polls",
-    "frontend",
 ]
 
 MIDDLEWARE = [
