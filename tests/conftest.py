@@ -79,6 +79,16 @@ def _collected_static(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request leaves its language active in the thread; each test starts in the default one."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits live in the cache: each test starts with none spent."""
     from django.core.cache import cache
