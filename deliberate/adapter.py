@@ -12,9 +12,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return env.boolean("DELIBERATE_OPEN_SIGNUP", default=True)
 
-    def get_login_redirect_url(self, request):
-        return super().get_login_redirect_url(request)
-
     def send_mail(self, template_prefix, email, context):
         context.setdefault("site_name", settings.DELIBERATE_SITE_NAME)
         super().send_mail(template_prefix, email, context)
