@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/deliberate
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: demo test install browser serve check bench clean
+.PHONY: demo test install browser node serve check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,14 +21,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own browser here), and GNU
-# gettext for the test that re-extracts the translatable messages.
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here), GNU
+# gettext for the test that re-extracts the translatable messages, and w3m for the text-browser test.
 browser:
 	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	command -v w3m >/dev/null || missing="$$missing w3m"; \
 	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then \
 	  echo "Installing Debian's$$missing for the tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# axe-core (the accessibility rules the browser tests run), pinned in package-lock.json, from the npm registry.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node: $(AXE)
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput
@@ -41,7 +51,7 @@ demo: install
 serve: install
 	$(BIN)/daphne --bind $(HOST) --port $(PORT) --access-log /dev/null deliberate.asgi:application
 
-test: install browser
+test: install browser node
 	@set -e; \
 	if [ "$$CI" = "true" ] || $(BIN)/python -m tests.services_answer "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
 	  echo "== The whole suite on PostgreSQL and Redis"; \
@@ -56,6 +66,14 @@ test: install browser
 
 check: install
 	$(BIN)/python manage.py check
+
+# The benchmarks (bench/): small sizes in a few minutes, full sizes with `make bench BIG=1`; one table at the
+# end. They use their own database (deliberate_bench) and Redis database (9) unless DATABASE_URL/REDIS_URL say.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/deliberate_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
+bench: install browser
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	DATABASE_URL="$(BENCH_DATABASE_URL)" REDIS_URL="$(BENCH_REDIS_URL)" $(BIN)/python -m bench.run $(if $(BIG),--big)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis *.egg-info

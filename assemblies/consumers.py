@@ -5,7 +5,9 @@ for a debate the person may not read or that does not exist); state changes go t
 (through `database_sync_to_async`), whose events arrive through the process's hub (`assemblies.hub`:
 one subscription per process and debate) and are forwarded.
 The server, not the socket, is the source of truth: a client that reconnects sends `{"type": "since",
-"last_id": N}` and receives what it missed.
+"last_id": N}` and receives what it missed; pages also ask every minute, since the channel layer may
+drop an event without closing the socket (channels_redis drops what a full channel cannot hold, and what
+a process's hub could not receive while Redis was unreachable).
 
 Client frames: `since` (`last_id`, and `at`: the latest change mark seen), `post` (`text`, `stance`, `reply_to`) and `ping`. Each socket may send a few
 frames a second (a token bucket); a socket that keeps flooding is closed with 4429.
@@ -14,8 +16,10 @@ frames a second (a token bucket); a socket that keeps flooding is closed with 44
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
@@ -26,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assemblies import rules
 from assemblies import selectors_debates as debate_selectors
@@ -131,19 +136,39 @@ def schedule_presence_broadcast(layer, debate_id: int) -> None:
 
 # Database work, each in one sync call ------------------------------------------------------------------
 
-@database_sync_to_async
+# A debate socket's database work (the permission check on connect, catch-up, posts) runs on a few
+# threads of its own rather than on the one thread that `database_sync_to_async` shares by default:
+# a post publishes its event after commit through the event loop and waits for it, and the loop may be
+# busy handing the previous message to a thousand sockets; on the shared thread every other socket's
+# post, catch-up and handshake would queue behind that wait. Each worker keeps its own connection.
+DEBATE_DB_WORKERS = 4
+_debate_db = ThreadPoolExecutor(max_workers=DEBATE_DB_WORKERS, thread_name_prefix="debate-db")
+
+
+def debate_db(function):
+    return database_sync_to_async(function, thread_sensitive=False, executor=_debate_db)
+
+
+@debate_db
 def _readable_debate(user, pk: int):
+    """The debate and the id of the poll it is about (None when none), or None when it may not be read."""
+    from assemblies.services import live_sessions
+
     debate = debate_selectors.debate_by_pk(pk)
     if debate is None or not rules.can_view_debate(user, debate):
         return None
-    return debate
+    poll = live_sessions.poll_of_debate(debate)
+    return debate, poll.pk if poll is not None else None
 
 
-@database_sync_to_async
+@debate_db
 def _catch_up(user, debate, last_id: int, since, language: str):
     """Rendered for this reader (unlike broadcast events): an author catching up still reads their
-    hidden message, as on the page."""
+    hidden message, as on the page. None when the reader may no longer read the debate (pages ask
+    every minute: a revocation event lost on the way still closes the socket then)."""
     rules.forget_memberships(user)
+    if not rules.can_view_debate(user, debate):
+        return None
     messages, more = debate_selectors.changed_since(debate, last_id, since=since)
     debate_selectors.for_reader(user, debate, messages)
     return [
@@ -153,7 +178,7 @@ def _catch_up(user, debate, last_id: int, since, language: str):
     ], more
 
 
-@database_sync_to_async
+@debate_db
 def _post(debate_id: int, user, text, stance, reply_to_id) -> int:
     rules.forget_memberships(user)  # a socket lives for hours: read the membership (mute, role) afresh
     debate = debate_selectors.debate_by_pk(debate_id)
@@ -212,7 +237,100 @@ class JsonFramesConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "error", "message": str(message), **extra})
 
 
-class DebateConsumer(JsonFramesConsumer):
+# Polls beside a debate or a session: live turnout, never a partial result ------------------------------
+
+TURNOUT_INTERVAL = 1.0
+FRAGMENT_SECONDS = 2.0
+
+
+def _poll_fragment_sync(poll_id: int, language: str) -> str:
+    from assemblies.services import live_sessions
+
+    return live_sessions.poll_html(poll_id, now=timezone.now(), language=language)
+
+
+_poll_fragment = debate_db(_poll_fragment_sync)
+# (loop, poll, language, occasion) -> (rendered at, future of the fragment): the sockets of a process
+# share one rendering when a poll opens or closes, instead of a query each.
+_fragments: dict[tuple, tuple[float, asyncio.Future]] = {}
+
+
+async def poll_fragment(poll_id: int, language: str, occasion: str) -> str:
+    loop = asyncio.get_running_loop()
+    key, now = (id(loop), poll_id, language, occasion), time.monotonic()
+    cached = _fragments.get(key)
+    if cached is None or now - cached[0] > FRAGMENT_SECONDS or cached[1].get_loop() is not loop:
+        for stale in [k for k, (at, _future) in _fragments.items() if now - at > FRAGMENT_SECONDS]:
+            del _fragments[stale]
+        cached = _fragments[key] = (now, asyncio.ensure_future(_poll_fragment(poll_id, language)))
+    return await asyncio.shield(cached[1])
+
+
+@functools.lru_cache(maxsize=512)
+def turnout_text(count: int, language: str) -> str:
+    with translation.override(language):
+        return ngettext("%(counter)s ballot cast", "%(counter)s ballots cast", count) % {"counter": count}
+
+
+class PollFollower:
+    """Follows the poll beside the page (group `poll.<id>`, joined with the socket's own channel): its
+    turnout (at most once a second per socket; counts only) and its opening and closing (its state,
+    rendered once per process)."""
+
+    poll_id: int | None = None
+    _turnout_count = 0
+    _turnout_sent = 0.0
+    _turnout_pending: asyncio.Task | None = None
+
+    async def follow_poll(self, poll_id: int | None):
+        if poll_id == self.poll_id:
+            return
+        if self.poll_id is not None:
+            await self.channel_layer.group_discard(f"poll.{self.poll_id}", self.channel_name)
+        self.poll_id, self._turnout_count = poll_id, 0
+        if poll_id is not None:
+            await self.channel_layer.group_add(f"poll.{poll_id}", self.channel_name)
+
+    async def unfollow_poll(self):
+        if self._turnout_pending is not None:
+            self._turnout_pending.cancel()
+        await self.follow_poll(None)
+
+    async def send_poll_state(self, occasion: str):
+        if self.poll_id is not None:
+            html = await poll_fragment(self.poll_id, self.language, occasion)
+            await self.send_json({"type": "poll.state", "poll": self.poll_id, "html": html})
+
+    async def poll_turnout(self, event):
+        count = event.get("count")
+        if self.poll_id is None or not isinstance(count, int) or count <= self._turnout_count:
+            return
+        self._turnout_count = count
+        wait = self._turnout_sent + TURNOUT_INTERVAL - time.monotonic()
+        if wait <= 0:
+            await self._send_turnout()
+        elif self._turnout_pending is None:
+            self._turnout_pending = asyncio.ensure_future(self._send_turnout(after=wait))
+
+    async def _send_turnout(self, after: float = 0):
+        if after:
+            await asyncio.sleep(after)
+            self._turnout_pending = None
+        self._turnout_sent = time.monotonic()
+        if self.poll_id is None:
+            return
+        count = self._turnout_count
+        await self.send_json({"type": "poll.turnout", "poll": self.poll_id, "count": count,
+                              "text": turnout_text(count, self.language)})
+
+    async def poll_opened(self, event):
+        await self.send_poll_state("opened")
+
+    async def poll_closed(self, event):
+        await self.send_poll_state("closed")
+
+
+class DebateConsumer(PollFollower, JsonFramesConsumer):
     joined = False
 
     async def connect(self):
@@ -220,16 +338,18 @@ class DebateConsumer(JsonFramesConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        debate = await _readable_debate(user, int(self.scope["url_route"]["kwargs"]["pk"]))
-        if debate is None:
+        readable = await _readable_debate(user, int(self.scope["url_route"]["kwargs"]["pk"]))
+        if readable is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        debate, poll_id = readable
         self.user, self.debate = user, debate
         self.group, self.user_group = debate.group, f"user.{user.pk}"
         self.language = language_of(self.scope, user)
         self.start_frames()
         self.hub = hub_for(self.channel_layer)
         await self.channel_layer.group_add(self.user_group, self.channel_name)
+        await self.follow_poll(poll_id)
         await self.accept()
         # Joined after accepting: the hub may hand this socket an event at once.
         await self.hub.join(debate.pk, self)
@@ -244,6 +364,7 @@ class DebateConsumer(JsonFramesConsumer):
         self.joined = False
         await self.hub.leave(self.debate.pk, self)
         await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        await self.unfollow_poll()
         await presence_change(self.debate.pk, -1)
         schedule_presence_broadcast(self.channel_layer, self.debate.pk)
 
@@ -261,8 +382,13 @@ class DebateConsumer(JsonFramesConsumer):
             if at is not None and since is None:
                 await self.error(_("This change mark is out of range."))
                 return
-            messages, more = await _catch_up(self.user, self.debate, last_id, since, self.language)
+            caught_up = await _catch_up(self.user, self.debate, last_id, since, self.language)
+            if caught_up is None:
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+            messages, more = caught_up
             await self.send_json({"type": "debate.since", "messages": messages, "more": more})
+            await self.send_poll_state("now")
         elif kind == "post":
             await self.post(content)
         elif kind == "ping":
@@ -296,7 +422,7 @@ class DebateConsumer(JsonFramesConsumer):
             await self.forward(event)
 
     async def forward(self, event):
-        # channels_redis hands one event object to every socket of this process: serialise it once per
+        # The hub hands one event object to every socket of this process: serialise it once per
         # language for all of them.
         key = f"_frame_{self.language}"
         frame = event.get(key)
@@ -318,12 +444,15 @@ class DebateConsumer(JsonFramesConsumer):
 
 @database_sync_to_async
 def _readable_session(user, pk: int):
+    """The session and the id of its current point's poll (None when none), or None when it may not
+    be read."""
     from assemblies.models import LiveSession
+    from assemblies.services import live_sessions
 
-    session = LiveSession.objects.select_related("assembly").filter(pk=pk).first()
+    session = LiveSession.objects.select_related("assembly", "current_point__debate").filter(pk=pk).first()
     if session is None or not rules.can_view_assembly(user, session.assembly):
         return None
-    return session
+    return session, live_sessions.current_poll_id(session)
 
 
 @database_sync_to_async
@@ -335,9 +464,10 @@ def _panel(session_id: int, language: str) -> str:
     return live_sessions.panel_html(session, now=timezone.now(), language=language)
 
 
-class SessionConsumer(JsonFramesConsumer):
-    """A live session's panel (current point, speaker and timer, queue), as it changes. Sessions change
-    a few times a minute: each socket keeps its own channel in the group."""
+class SessionConsumer(PollFollower, JsonFramesConsumer):
+    """A live session's panel (current point and its poll, speaker and timer, queue), as it changes, and
+    the turnout of the current point's poll. Sessions change a few times a minute: each socket keeps its
+    own channel in the group."""
 
     joined = False
 
@@ -346,15 +476,17 @@ class SessionConsumer(JsonFramesConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        session = await _readable_session(user, int(self.scope["url_route"]["kwargs"]["pk"]))
-        if session is None:
+        readable = await _readable_session(user, int(self.scope["url_route"]["kwargs"]["pk"]))
+        if readable is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        session, poll_id = readable
         self.session, self.language = session, language_of(self.scope, user)
         self.groups_joined = [session.group, f"user.{user.pk}"]
         self.start_frames()
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        await self.follow_poll(poll_id)
         await self.accept()
         self.joined = True
 
@@ -363,6 +495,7 @@ class SessionConsumer(JsonFramesConsumer):
             self.joined = False
             for group in self.groups_joined:
                 await self.channel_layer.group_discard(group, self.channel_name)
+            await self.unfollow_poll()
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "refresh":
@@ -376,6 +509,8 @@ class SessionConsumer(JsonFramesConsumer):
     async def session_update(self, event):
         html = event.get("html_i18n", {}).get(self.language) or event["html"]
         await self.send_json({"type": "session.update", "html": html})
+        if "poll" in event:  # the session moved to another point, or ended
+            await self.follow_poll(event["poll"])
 
     async def user_revoke(self, event):
         if event.get("assembly") == self.session.assembly_id:

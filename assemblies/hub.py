@@ -1,10 +1,11 @@
 """One channel-layer subscription per process and debate, fanned out to the sockets of this process.
 
-With a channel per socket, channels_redis hands every broadcast to every socket through its receive
-lock: about 130 µs of CPU per socket and event, which at a thousand readers and ten messages a second
-is more than a 2-core machine has. The hub joins each debate group once per process with one channel
-of its own, receives each event once, and hands it to the sockets here. Events therefore name their
-debate (`"debate": <id>`); the services put it there.
+With a channel per socket, every broadcast would cross the channel layer once per socket (with
+channels_redis's list-based layer, one Redis push and pop per socket and event; with its
+publish/subscribe layer, one decoding per socket). The hub joins each debate group once per process with
+one channel of its own, receives each event once, and hands it to the sockets here, which share one
+encoded frame per language. Events therefore name their debate (`"debate": <id>`); the services put it
+there.
 
 Sockets still keep their own channel for their person's group (`user.<id>`: revocations and
 notifications), which carries little traffic.
@@ -18,8 +19,10 @@ import weakref
 
 logger = logging.getLogger(__name__)
 
-# channels_redis forgets group members after a day (`group_expiry`): the hub renews its memberships.
+# channels_redis's list-based layer forgets group members after a day (`group_expiry`): the hub renews
+# its memberships (a no-op on the publish/subscribe layer).
 RENEW_SECONDS = 3600
+YIELD_EVERY = 50
 
 
 class DebateHub:
@@ -33,8 +36,8 @@ class DebateHub:
     async def join(self, debate_id: int, socket) -> None:
         async with self.lock:
             if self.channel is None:
-                # The default prefix on purpose: channels_redis receives every channel of a process
-                # through one key per prefix, under one lock; another prefix would wait its turn.
+                # The default prefix on purpose: channels_redis's list-based layer receives every
+                # channel of a process through one key per prefix, under one lock.
                 self.channel = await self.layer.new_channel()
                 loop = asyncio.get_running_loop()
                 self.tasks = [loop.create_task(self._pump()), loop.create_task(self._renew())]
@@ -58,8 +61,9 @@ class DebateHub:
                 tasks, self.tasks, self.channel = self.tasks, [], None
                 for task in tasks:
                     task.cancel()
-                # Let the receive unwind now: channels_redis refuses a receive from another event loop
-                # while one it started is still pending.
+                # Let the receive unwind now (the publish/subscribe layer unsubscribes the channel as
+                # it does; the list-based one refuses a receive from another event loop while one it
+                # started is still pending).
                 await asyncio.gather(*tasks, return_exceptions=True)
 
     def local_count(self, debate_id: int) -> int:
@@ -76,11 +80,15 @@ class DebateHub:
                 logger.exception("The debate hub could not receive")
                 await asyncio.sleep(1)
                 continue
-            for socket in list(self.members.get(event.get("debate"), ())):
+            for number, socket in enumerate(list(self.members.get(event.get("debate"), ())), start=1):
                 try:
                     await socket.deliver(event)
                 except Exception:  # mostly a socket closing before it left: its reader reconnects
                     logger.debug("Could not deliver %s to a socket", event.get("type"), exc_info=True)
+                if number % YIELD_EVERY == 0:
+                    # Handing an event to a thousand sockets takes tens of milliseconds without ever
+                    # waiting: let the loop run what queued meanwhile (a post's publish, a handshake).
+                    await asyncio.sleep(0)
 
     async def _renew(self) -> None:
         while True:

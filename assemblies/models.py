@@ -372,3 +372,32 @@ class Notification(models.Model):
 
 # Debates (messages, reactions, moderation) live in their own module of this app's models.
 from assemblies.models_debate import *  # noqa: E402,F401,F403
+
+
+class Edition(models.Model):
+    """A roadmap version published under a name ("Roadmap 2026"), with release notes in Markdown.
+
+    An edition names a version that already exists (versions are immutable), so publishing changes no
+    text: it only says which version the assembly stands behind, and why it differs from the last one.
+    """
+
+    roadmap = models.ForeignKey(Roadmap, on_delete=models.CASCADE, related_name="editions")
+    version = models.OneToOneField(RoadmapVersion, on_delete=models.PROTECT, related_name="edition")
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name in addresses"), max_length=80)
+    notes = models.TextField(_("release notes"), blank=True)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["roadmap", "-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["roadmap", "slug"], name="edition_slug_unique_in_roadmap"),
+            models.UniqueConstraint(fields=["roadmap", "name"], name="edition_name_unique_in_roadmap"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("roadmap_edition", args=[self.roadmap.assembly.slug, self.slug])

@@ -116,6 +116,13 @@ def can_edit_roadmap(user, assembly: Assembly) -> Verdict:
     return refuse(_("Only a convenor can import the roadmap or make an editorial change."))
 
 
+def can_publish_edition(user, assembly: Assembly) -> Verdict:
+    """Tagging a roadmap version as a published edition, with its release notes, is a convenor's act."""
+    if role_of(user, assembly) == Role.CONVENOR:
+        return ALLOWED
+    return refuse(_("Only a convenor can publish an edition of the roadmap."))
+
+
 def _participates(user, assembly: Assembly) -> Verdict:
     if user is None or not user.is_authenticated:
         return refuse(_("Log in to take part."))
@@ -339,6 +346,12 @@ def can_mute(user, assembly: Assembly, member) -> Verdict:
 
 def can_view_moderation_log(user, assembly: Assembly) -> Verdict:
     return can_moderate(user, assembly)
+
+
+def can_view_audit_log(user, assembly: Assembly) -> Verdict:
+    if role_of(user, assembly) == Role.CONVENOR:
+        return ALLOWED
+    return refuse(_("Only the convenors of this assembly can read its audit log."))
 
 
 # Live sessions --------------------------------------------------------------------------------------------

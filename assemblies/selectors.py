@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from assemblies.models import (
@@ -106,6 +106,12 @@ def current_items(roadmap: Roadmap, *, space: Space | None = None) -> QuerySet[V
     if space is not None:
         queryset = queryset.filter(space=space)
     return queryset.order_by("position")
+
+
+def items_by_priority(roadmap: Roadmap, *, space: Space) -> QuerySet[VersionItem]:
+    """The space's items in the head version: by their decided priority (1 first), then in roadmap order,
+    items without a priority last (in roadmap order, which is all of them before any priorities poll)."""
+    return current_items(roadmap, space=space).order_by(F("priority").asc(nulls_last=True), "position")
 
 
 def item_by_ref(roadmap: Roadmap, ref: str) -> Item | None:

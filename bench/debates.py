@@ -41,6 +41,10 @@ def arguments(argv=None):
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
     parser.add_argument("--conn-max-age", type=int, default=60,
                         help="DATABASE_CONN_MAX_AGE of the Daphne processes (default 60: persistent connections)")
+    parser.add_argument("--database", default=None,
+                        help="name of the PostgreSQL database to create, use and drop (default deliberate_live_<random>)")
+    parser.add_argument("--redis-url", default=None,
+                        help="Redis database of the Daphne processes (default: the one below REDIS_URL's)")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--posters", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -129,25 +133,34 @@ async def run(site, args) -> dict:
     listeners = [asyncio.ensure_future(listen(socket, received[i])) for i, socket in enumerate(readers)]
 
     posters = [await open_socket(i, session) for i, session in enumerate(site.data["posters"])]
+    # Each poster's frames are answered in order ("posted" or "error"): match answers to what was sent.
+    pending: list[list] = [[] for _ in posters]
     acks: dict[str, list] = {"posted": [], "error": []}
 
-    async def poster_listen(socket):
+    async def poster_listen(index, socket):
         try:
             async for raw in socket:
-                if raw.startswith('{"type": "posted"'):
-                    acks["posted"].append((json.loads(raw)["id"], time.perf_counter()))
-                elif raw.startswith('{"type": "error"'):
-                    acks["error"].append(json.loads(raw)["message"])
+                if raw.startswith('{"type": "posted"') or raw.startswith('{"type": "error"'):
+                    seq, at = pending[index].pop(0) if pending[index] else (None, None)
+                    if seq is None:
+                        continue  # a warm-up post
+                    if raw.startswith('{"type": "posted"'):
+                        acks["posted"].append((seq, time.perf_counter() - at))
+                    else:
+                        acks["error"].append(json.loads(raw)["message"])
         except Exception:
             pass
 
-    poster_listeners = [asyncio.ensure_future(poster_listen(socket)) for socket in posters]
+    poster_listeners = [asyncio.ensure_future(poster_listen(i, socket)) for i, socket in enumerate(posters)]
     # Warm up (templates compiled, database connections opened in every process), not measured.
-    for socket in posters:
+    for index, socket in enumerate(posters):
+        pending[index].append((None, None))
         await socket.send(json.dumps({"type": "post", "text": "Warming up."}))
         await asyncio.sleep(0.05)
+    deadline = time.perf_counter() + 60
+    while any(pending) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.1)
     await asyncio.sleep(3)  # and let the presence broadcasts of the arrivals settle
-    acks["posted"].clear()
     cpu_before = [cpu_seconds(process.pid) for process in site.processes]
     client_before = time.process_time()
 
@@ -161,6 +174,7 @@ async def run(site, args) -> dict:
             await asyncio.sleep(delay)
         text = f"Message {seq}: {padding} bench-{seq}-end"
         sent[seq] = time.perf_counter()
+        pending[seq % len(posters)].append((seq, sent[seq]))
         await posters[seq % len(posters)].send(json.dumps({"type": "post", "text": text}))
     post_end = time.perf_counter()
 
@@ -199,6 +213,8 @@ async def run(site, args) -> dict:
         "by_server": [sum(len(got) for i, got in enumerate(received) if i % servers == server)
                       for server in range(servers)],
         "readers_missing_some": sum(1 for got in received if len(got) < len(acks["posted"])),
+        "post_p50": percentile([seconds for _seq, seconds in acks["posted"]], 0.5),
+        "post_p99": percentile([seconds for _seq, seconds in acks["posted"]], 0.99),
         "first_p50": percentile(first_delivery, 0.5),
         "first_p99": percentile(first_delivery, 0.99),
         "daphne_cpu": [after - before for before, after in zip(cpu_before, cpu_after)],
@@ -220,6 +236,8 @@ def report(figures: dict, args) -> None:
           f" (delivered by each process: {', '.join(map(str, figures['by_server']))})")
     print(f"  latency post -> delivery  p50 {figures['p50'] * 1000:.0f} ms, p99 {figures['p99'] * 1000:.0f} ms, "
           f"max {figures['max'] * 1000:.0f} ms, mean {figures['mean'] * 1000:.0f} ms")
+    print(f"  post answered             p50 {figures['post_p50'] * 1000:.0f} ms, "
+          f"p99 {figures['post_p99'] * 1000:.0f} ms (post sent -> its \"posted\" answer)")
     print(f"  first reader reached      p50 {figures['first_p50'] * 1000:.0f} ms, "
           f"p99 {figures['first_p99'] * 1000:.0f} ms (post -> first delivery of each message)")
     cpu = ", ".join(f"{seconds:.1f}" for seconds in figures["daphne_cpu"])
@@ -245,7 +263,8 @@ def main(argv=None) -> None:
     posters = max(1, math.ceil(args.rate * args.duration / POSTS_PER_POSTER))
     setup_command = ("bench/debates.py", "--setup", "--accounts", str(args.accounts), "--posters", str(posters))
     with live_site(servers=args.servers, use_services=True, setup=setup_command,
-                   extra_env={"DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}) as site:
+                   extra_env={"DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}, database_name=args.database,
+                   redis_url=args.redis_url) as site:
         figures = asyncio.run(run(site, args))
         logs = site.log_tail()
     if logs.strip().replace("---", "").strip():

@@ -40,7 +40,9 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env.boolean("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = False
+# The preload directive only allows a submission to the browsers' list (hstspreload.org); operators who
+# do not want that set SECURE_HSTS_PRELOAD=false (and the deploy check then warns, security.W021).
+SECURE_HSTS_PRELOAD = HTTPS and env.boolean("SECURE_HSTS_PRELOAD", default=True)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -121,6 +123,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# Under ASGI, Django runs each request's sync code in a thread of its own, so a connection kept open by
+# DATABASE_CONN_MAX_AGE is never reused: every request in flight holds a server connection of its own, and a
+# burst of requests is refused past PostgreSQL's max_connections. A pool per process bounds and reuses them
+# (README, Performance). Pooling needs DATABASE_CONN_MAX_AGE=0.
+DATABASE_POOL_SIZE = env.integer("DATABASE_POOL_SIZE", default=0)
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(2, DATABASE_POOL_SIZE), "max_size": DATABASE_POOL_SIZE, "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer and cache ------------------------------------------------------------------------------
@@ -129,6 +141,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # connection at once, so the pool must cover the sockets a process serves (redis-py's default is 100).
 REDIS_MAX_CONNECTIONS = env.integer("REDIS_MAX_CONNECTIONS", default=2000)
 if REDIS_URL:
+    # channels_redis's list-based layer rather than its publish/subscribe one: the hub (assemblies.hub)
+    # already receives each debate event once per process, the cost left is each socket's frame, and
+    # pub/sub delivers at most once where a list keeps an event for a process whose connection blinks.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -183,6 +198,9 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Deliberate] "
 ACCOUNT_PREVENT_ENUMERATION = True
 # ACCOUNT_RATE_LIMITS is left at allauth's defaults on purpose: they guard log-in, codes and resets.
+# Limits per address need the visitor's address: behind proxies that append X-Forwarded-For (nginx in
+# docker-compose.yml), count them here, or every visitor shares the proxy's address and its allowance.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", default=0)
 
 # Email ---------------------------------------------------------------------------------------------
 EMAIL_HOST = env.string("EMAIL_HOST", default="")
@@ -240,3 +258,7 @@ LOGGING = {
 DELIBERATE_SITE_NAME = env.string("DELIBERATE_SITE_NAME", default="Deliberate")
 # The public address of the site, for links in emails (notifications, invitations, voting codes).
 DELIBERATE_BASE_URL = env.string("DELIBERATE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Ballots a minute: per member on the roll-call form, per address on the voting-code form and the JSON API
+# (a hall voting on one Wi-Fi shares an address: keep that one generous). Beyond them: 429 and a wait.
+DELIBERATE_CASTS_PER_MINUTE = env.integer("DELIBERATE_CASTS_PER_MINUTE", default=10)
+DELIBERATE_CASTS_PER_ADDRESS_PER_MINUTE = env.integer("DELIBERATE_CASTS_PER_ADDRESS_PER_MINUTE", default=1200)

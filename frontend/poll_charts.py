@@ -8,6 +8,8 @@ browsers read. Each chart is a few kilobytes at most.
 from __future__ import annotations
 
 from django.utils.html import escape
+
+from frontend.templatetags.localised import grouped_number
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 440
@@ -46,7 +48,7 @@ def bars(rows: list[tuple[str, int]], *, title: str) -> SafeString:
         length = round(span * value / top)
         body.append(_text(0, y + 17, _short(label)))
         body.append(f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{max(length, 1)}" height="{ROW - 8}" fill="{ACCENT}"/>')
-        body.append(_text(LABEL_WIDTH + length + 6, y + 17, str(value)))
+        body.append(_text(LABEL_WIDTH + length + 6, y + 17, str(grouped_number(value))))
     return _svg(max(len(rows), 1) * ROW, title, body)
 
 
@@ -69,7 +71,7 @@ def matrix(option_ids: list[str], labels: dict[str, str], pairwise: dict, *, tit
             mine, theirs = pairwise[a][b], pairwise[b][a]
             colour = GOOD if mine > theirs else BAD if mine < theirs else "#888888"
             body.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{colour}" fill-opacity="0.18"/>')
-            body.append(_text(x + cell // 2 - 1, y + cell // 2 + 4, str(mine), text_anchor="middle"))
+            body.append(_text(x + cell // 2 - 1, y + cell // 2 + 4, str(grouped_number(mine)), text_anchor="middle"))
     return _svg(top + n * cell, title, body, width=left + n * cell)
 
 
@@ -88,7 +90,7 @@ def rounds(option_ids: list[str], labels: dict[str, str], irv_rounds: list[dict]
             x = LABEL_WIDTH + k * column
             length = round((column - 34) * counts[option] / top_value)
             body.append(f'<rect x="{x}" y="{y + 4}" width="{max(length, 1)}" height="{ROW - 8}" fill="{ACCENT}"/>')
-            body.append(_text(x + length + 4, y + 17, str(counts[option]), font_size="11"))
+            body.append(_text(x + length + 4, y + 17, str(grouped_number(counts[option])), font_size="11"))
     return _svg(20 + len(option_ids) * ROW, title, body, width=LABEL_WIDTH + columns * column)
 
 

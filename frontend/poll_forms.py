@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from assemblies.models import Membership, Space
@@ -18,21 +18,21 @@ from polls.models import Poll
 
 RANKED = ("schulze", "irv")
 METHOD_CHOICES = [
-    ("yes-no-abstain", _lazy("Yes / no / abstain")),
-    ("plurality", _lazy("One choice (plurality)")),
-    ("approval", _lazy("Approval: approve any number, within limits")),
-    ("dot", _lazy("Dot voting: spread a budget of points")),
-    ("score", _lazy("Score every option")),
-    ("majority-judgment", _lazy("Majority judgment: grade every option")),
-    ("schulze", _lazy("Ranked: Schulze")),
-    ("irv", _lazy("Ranked: instant runoff (IRV)")),
+    ("yes-no-abstain", gettext_lazy("Yes / no / abstain")),
+    ("plurality", gettext_lazy("One choice (plurality)")),
+    ("approval", gettext_lazy("Approval: approve any number, within limits")),
+    ("dot", gettext_lazy("Dot voting: spread a budget of points")),
+    ("score", gettext_lazy("Score every option")),
+    ("majority-judgment", gettext_lazy("Majority judgment: grade every option")),
+    ("schulze", gettext_lazy("Ranked: Schulze")),
+    ("irv", gettext_lazy("Ranked: instant runoff (IRV)")),
 ]
 SUBJECT_CHOICES = [
-    ("motion", _lazy("A motion: yes, no or abstain, or a choice among options you list")),
-    ("election", _lazy("An election or a choice among options you list")),
-    ("contribution", _lazy("Adopt a tabled amendment or proposal (yes, no or abstain)")),
-    ("amendments", _lazy("Choose among the competing amendments of one item (ranked)")),
-    ("priorities", _lazy("Set the priorities of a space's items")),
+    ("motion", gettext_lazy("A motion: yes, no or abstain, or a choice among options you list")),
+    ("election", gettext_lazy("An election or a choice among options you list")),
+    ("contribution", gettext_lazy("Adopt a tabled amendment or proposal (yes, no or abstain)")),
+    ("amendments", gettext_lazy("Choose among the competing amendments of one item (ranked)")),
+    ("priorities", gettext_lazy("Set the priorities of a space's items")),
 ]
 ALLOWED_KINDS = {
     "contribution": {"yes-no-abstain"},
@@ -50,47 +50,47 @@ def _number(**attrs):
 
 
 class PollForm(forms.Form):
-    title = forms.CharField(label=_lazy("Title"), max_length=200)
-    question = forms.CharField(label=_lazy("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    subject = forms.ChoiceField(label=_lazy("What the poll decides"), choices=SUBJECT_CHOICES, widget=forms.RadioSelect,
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    question = forms.CharField(label=gettext_lazy("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    subject = forms.ChoiceField(label=gettext_lazy("What the poll decides"), choices=SUBJECT_CHOICES, widget=forms.RadioSelect,
                                 initial="motion")
     options_text = forms.CharField(
-        label=_lazy("Options, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_lazy("For a motion with another method than yes/no/abstain, or an election."),
+        label=gettext_lazy("Options, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("For a motion with another method than yes/no/abstain, or an election."),
     )
-    contribution = forms.ModelChoiceField(label=_lazy("Tabled amendment or proposal"), queryset=None, required=False)
-    item = forms.ModelChoiceField(label=_lazy("Item with competing amendments"), queryset=None, required=False)
-    space = forms.ModelChoiceField(label=_lazy("Space"), queryset=None, required=False,
-                                   help_text=_lazy("For priorities: whose items are prioritised."))
-    kind = forms.ChoiceField(label=_lazy("Method"), choices=METHOD_CHOICES, initial="yes-no-abstain")
-    threshold_num = forms.IntegerField(label=_lazy("Threshold: more than … (numerator)"), min_value=0, initial=1,
+    contribution = forms.ModelChoiceField(label=gettext_lazy("Tabled amendment or proposal"), queryset=None, required=False)
+    item = forms.ModelChoiceField(label=gettext_lazy("Item with competing amendments"), queryset=None, required=False)
+    space = forms.ModelChoiceField(label=gettext_lazy("Space"), queryset=None, required=False,
+                                   help_text=gettext_lazy("For priorities: whose items are prioritised."))
+    kind = forms.ChoiceField(label=gettext_lazy("Method"), choices=METHOD_CHOICES, initial="yes-no-abstain")
+    threshold_num = forms.IntegerField(label=gettext_lazy("Threshold: more than … (numerator)"), min_value=0, initial=1,
                                        widget=_number())
-    threshold_den = forms.IntegerField(label=_lazy("… out of (denominator)"), min_value=1, initial=2, widget=_number(),
-                                       help_text=_lazy("1 out of 2 is a simple majority; 2 out of 3, two thirds."))
-    base = forms.ChoiceField(label=_lazy("Counted against"), initial="cast", choices=[
-        ("cast", _lazy("The yes and no votes cast")), ("eligible", _lazy("The whole eligible weight"))])
-    quorum = forms.IntegerField(label=_lazy("Quorum (ballots, abstentions included)"), min_value=0, initial=0,
+    threshold_den = forms.IntegerField(label=gettext_lazy("… out of (denominator)"), min_value=1, initial=2, widget=_number(),
+                                       help_text=gettext_lazy("1 out of 2 is a simple majority; 2 out of 3, two thirds."))
+    base = forms.ChoiceField(label=gettext_lazy("Counted against"), initial="cast", choices=[
+        ("cast", gettext_lazy("The yes and no votes cast")), ("eligible", gettext_lazy("The whole eligible weight"))])
+    quorum = forms.IntegerField(label=gettext_lazy("Quorum (ballots, abstentions included)"), min_value=0, initial=0,
                                 widget=_number())
-    seats = forms.IntegerField(label=_lazy("Winners (seats)"), min_value=1, initial=1, widget=_number())
-    approval_min = forms.IntegerField(label=_lazy("Approval: at least"), min_value=0, initial=0, widget=_number())
-    approval_max = forms.IntegerField(label=_lazy("Approval: at most"), min_value=1, required=False, widget=_number(),
-                                      help_text=_lazy("Empty: any number of options."))
-    budget = forms.IntegerField(label=_lazy("Dot voting: points per ballot"), min_value=1, initial=10, widget=_number())
-    max_score = forms.IntegerField(label=_lazy("Score: highest score"), min_value=1, initial=5, widget=_number())
-    grades = forms.CharField(label=_lazy("Majority judgment: grades, worst first, one per line"), required=False,
+    seats = forms.IntegerField(label=gettext_lazy("Winners (seats)"), min_value=1, initial=1, widget=_number())
+    approval_min = forms.IntegerField(label=gettext_lazy("Approval: at least"), min_value=0, initial=0, widget=_number())
+    approval_max = forms.IntegerField(label=gettext_lazy("Approval: at most"), min_value=1, required=False, widget=_number(),
+                                      help_text=gettext_lazy("Empty: any number of options."))
+    budget = forms.IntegerField(label=gettext_lazy("Dot voting: points per ballot"), min_value=1, initial=10, widget=_number())
+    max_score = forms.IntegerField(label=gettext_lazy("Score: highest score"), min_value=1, initial=5, widget=_number())
+    grades = forms.CharField(label=gettext_lazy("Majority judgment: grades, worst first, one per line"), required=False,
                              initial=DEFAULT_GRADES, widget=forms.Textarea(attrs={"rows": 5}))
-    secrecy = forms.ChoiceField(label=_lazy("Secrecy"), choices=Poll.Secrecy.choices, widget=forms.RadioSelect,
+    secrecy = forms.ChoiceField(label=gettext_lazy("Secrecy"), choices=Poll.Secrecy.choices, widget=forms.RadioSelect,
                                 initial=Poll.Secrecy.ROLL_CALL)
-    revote = forms.ChoiceField(label=_lazy("Voting again"), choices=Poll.Revote.choices, widget=forms.RadioSelect,
+    revote = forms.ChoiceField(label=gettext_lazy("Voting again"), choices=Poll.Revote.choices, widget=forms.RadioSelect,
                                initial=Poll.Revote.LAST_COUNTS)
-    delivery = forms.ChoiceField(label=_lazy("Voting codes of a secret poll"), choices=Poll.Delivery.choices,
+    delivery = forms.ChoiceField(label=gettext_lazy("Voting codes of a secret poll"), choices=Poll.Delivery.choices,
                                  widget=forms.RadioSelect, initial=Poll.Delivery.EMAIL)
-    opens_at = forms.DateTimeField(label=_lazy("Opens at"), required=False, widget=_DATETIME,
-                                   help_text=_lazy("Empty: as soon as a convenor opens it."))
-    closes_at = forms.DateTimeField(label=_lazy("Closes at"), widget=_DATETIME)
+    opens_at = forms.DateTimeField(label=gettext_lazy("Opens at"), required=False, widget=_DATETIME,
+                                   help_text=gettext_lazy("Empty: as soon as a convenor opens it."))
+    closes_at = forms.DateTimeField(label=gettext_lazy("Closes at"), widget=_DATETIME)
     weights = forms.CharField(
-        label=_lazy("Weights (roll-call only)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_lazy("One line per member with a weight other than 1: “email address = weight”."),
+        label=gettext_lazy("Weights (roll-call only)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("One line per member with a weight other than 1: “email address = weight”."),
     )
 
     def __init__(self, assembly, data=None, **kwargs):

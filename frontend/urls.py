@@ -1,8 +1,9 @@
 from django.urls import path, re_path
 
 from frontend.views import debates
-from frontend.views import polls
-from frontend.views import account, assemblies, contributions, home, members, notifications, roadmap
+from frontend.views import editions, mine
+from frontend.views import decisions, polls
+from frontend.views import account, assemblies, audit, contributions, home, members, notifications, roadmap
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -67,6 +68,7 @@ urlpatterns += [
     path(_message + "hide/", debates.hide, name="debate_message_hide"),
     path(_message + "restore/", debates.restore, name="debate_message_restore"),
     path("a/<slug:slug>/moderation/", debates.moderation_log, name="moderation_log"),
+    path("a/<slug:slug>/audit/", audit.index, name="assembly_audit"),
     path("a/<slug:slug>/moderation/members/<int:user_id>/mute/", debates.mute, name="debate_mute"),
     path("a/<slug:slug>/moderation/members/<int:user_id>/unmute/", debates.unmute, name="debate_unmute"),
     path("a/<slug:slug>/sessions/", debates.sessions, name="live_sessions"),
@@ -82,6 +84,7 @@ urlpatterns += [
     path("polls/my-key/", polls.voter_key, name="voter_key"),
     path("polls/a/<slug:slug>/", polls.poll_list, name="poll_list"),
     path("polls/a/<slug:slug>/new/", polls.poll_create, name="poll_create"),
+    path("a/<slug:slug>/decisions/", decisions.index, name="assembly_decisions"),
     path(_poll, polls.poll_detail, name="poll"),
     path(_poll + "open/", polls.poll_open, name="poll_open"),
     path(_poll + "close/", polls.poll_close, name="poll_close"),
@@ -94,4 +97,16 @@ urlpatterns += [
     path(_poll + "board/", polls.poll_board, name="poll_board"),
     path(_poll + "board.jsonl", polls.poll_board_jsonl, name="poll_board_jsonl"),
     path(_poll + "board-key.json", polls.poll_board_key, name="poll_board_key"),
+]
+
+
+# Outcomes: editions of the roadmap, a member's own contributions (issue 6) ------------------------------------
+_editions = "a/<slug:slug>/roadmap/editions/"
+urlpatterns += [
+    path("accounts/contributions/", mine.index, name="my_contributions"),
+    path(_editions, editions.index, name="roadmap_editions"),
+    path(_editions + "new/", editions.new, name="roadmap_edition_new"),
+    path(_editions + "<slug:edition_slug>/", editions.detail, name="roadmap_edition"),
+    re_path(r"^a/(?P<slug>[-a-zA-Z0-9_]+)/roadmap/editions/(?P<edition_slug>[-a-zA-Z0-9_]+)\.(?P<fmt>md|json)$",
+            editions.export, name="roadmap_edition_export"),
 ]

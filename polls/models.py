@@ -53,6 +53,9 @@ class Poll(models.Model):
     subject_type = models.CharField(max_length=12, choices=SubjectType.choices)
     subject_refs = models.JSONField(default=list, blank=True)
     contributions = models.ManyToManyField("assemblies.Contribution", blank=True, related_name="polls")
+    # A poll on a proposal: the text put to the vote (as amended), fixed when the poll opens; it is also in
+    # the board's setup question. Empty for other subjects and for drafts.
+    subject_text = models.TextField(blank=True)
     options = models.JSONField(default=list)  # [{"id": str, "label": str}], as on the board
     method = models.JSONField(default=dict)  # the spec's method object, exactly
     secrecy = models.CharField(max_length=10, choices=Secrecy.choices)

@@ -8,14 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assemblies import selectors as assembly_selectors
 from assemblies.models import Contribution, Item, Space
 from polls.models import BoardLine, Poll, VoterKey
 
 YES_NO_ABSTAIN_IDS = ("yes", "no", "abstain")
+PRIORITIES_SHOWN = 5  # items named when a priorities outcome is put in words
 KEEP_CURRENT = "keep"
 
 
@@ -30,6 +32,56 @@ def polls_of(assembly) -> QuerySet[Poll]:
         default=Value(2), output_field=IntegerField(),
     )
     return Poll.objects.filter(assembly=assembly).annotate(status_order=order).order_by("status_order", "-created_at", "-pk")
+
+
+def decided_polls(assembly) -> QuerySet[Poll]:
+    """The assembly's closed polls, most recently closed first, each with its decided texts (prefetched:
+    one more query per page, whatever the number of polls)."""
+    texts = Contribution.objects.only("pk", "kind", "title", "status", "space_id").order_by("pk")
+    return (
+        Poll.objects.filter(assembly=assembly, status=Poll.Status.CLOSED)
+        .select_related("space")
+        .prefetch_related(Prefetch("contributions", queryset=texts))
+        .order_by("-closed_at", "-pk")
+    )
+
+
+def versions_by_poll(assembly, public_ids) -> dict[str, list]:
+    """The roadmap versions that the given polls created ({poll public id: [version, ...]}), in one query."""
+    from assemblies.models import RoadmapVersion
+
+    versions = (
+        RoadmapVersion.objects.defer("document").filter(roadmap__assembly=assembly, poll_ref__in=list(public_ids))
+        .order_by("number")
+    )
+    found: dict[str, list] = {}
+    for version in versions:
+        found.setdefault(version.poll_ref, []).append(version)
+    return found
+
+
+def outcome_in_words(poll: Poll) -> str:
+    """A closed poll's outcome in a few plain words, with the options' labels (never their ids)."""
+    result = poll.result or {}
+    outcome = result.get("outcome")
+    if outcome is None:
+        return _("no result yet")
+    if "passed" in outcome:
+        if outcome["passed"]:
+            return _("passed")
+        if not outcome["quorum_met"]:
+            return _("not passed: the quorum was not met")
+        return _("not passed")
+    if not result.get("counted"):
+        return _("no ballot was cast")
+    labels = {option["id"]: option["label"] for option in poll.options}
+    if poll.subject_type == Poll.SubjectType.PRIORITIES and outcome.get("ranking"):
+        # The options are item refs, shorter than their labels (which carry the item's text).
+        ranking = outcome["ranking"]
+        order = ", ".join(f"{rank}. {ref}" for rank, ref in enumerate(ranking[:PRIORITIES_SHOWN], start=1))
+        return _("priorities set: %(order)s") % {"order": order + (", …" if len(ranking) > PRIORITIES_SHOWN else "")}
+    winners = [labels.get(winner, winner) for winner in outcome.get("winners", [])]
+    return ngettext("winner: %(names)s", "winners: %(names)s", len(winners)) % {"names": ", ".join(winners)}
 
 
 def board_lines(poll: Poll) -> QuerySet[BoardLine]:
@@ -164,6 +216,24 @@ def subject_for_priorities(space: Space) -> Subject:
     return Subject(
         type=Poll.SubjectType.PRIORITIES, refs=[row.item.ref for row in rows], contributions=[], options=options,
         space=space,
+    )
+
+
+def amendments_to_decide_first(poll: Poll) -> list[Contribution]:
+    """Parliamentary order: the amendments tabled against the proposals of a poll that are not decided yet
+    (open or tabled), which must be adopted, rejected or withdrawn before the poll opens. Each comes with
+    its target proposal and its polls (newest first), in two queries; empty for other subjects."""
+    if poll.subject_type != Poll.SubjectType.PROPOSAL:
+        return []
+    polls = Poll.objects.only("pk", "public_id", "title", "status", "created_at").order_by("-created_at", "-pk")
+    return list(
+        Contribution.objects.filter(
+            target_proposal__in=poll.contributions.filter(kind=Contribution.Kind.PROPOSAL),
+            status__in=(Contribution.Status.OPEN, Contribution.Status.TABLED),
+        )
+        .select_related("target_proposal")
+        .prefetch_related(Prefetch("polls", queryset=polls))
+        .order_by("pk")
     )
 
 

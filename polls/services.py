@@ -32,15 +32,16 @@ from django.utils.translation import gettext as _
 from assemblies.models import VOTING_ROLES, Assembly, Contribution, Membership, Space
 from assemblies.services import InvalidInput
 from assemblies.services.text import clean_text
+from deliberate import audit
 from deliberate.events import publish
-from polls import rules
+from polls import rules, selectors
 from polls.core import board as core_board
 from polls.core import tally as core_tally
 from polls.core.canonical import JSONFormatError, b64u_decode, format_time, is_b64u, parse_json
 from polls.core.credentials import InvalidVotingCode, derive_credential, new_voting_code
 from polls.core.signing import BoardKey, load_board_key, private_key_from_seed, public_b64u, strict_point_encoding
 from polls.models import BoardLine, Poll, VoterKey
-from polls.outcomes import apply_outcome
+from polls.outcomes import RANKING_KINDS, apply_outcome
 
 # Secret polls need enough voters for a ballot not to point at its voter.
 MIN_SECRET_VOTERS = 5
@@ -86,6 +87,14 @@ class PollClosed(PollError):
 
 class AlreadyOpen(PollError):
     """The poll was already opened."""
+
+
+class AmendmentsFirst(PollNotOpen):
+    """Parliamentary order: amendments to the proposal are not decided yet; the message names them."""
+
+
+class AmendmentInConflict(PollNotOpen):
+    """An amendment to decide was overtaken by an adopted change: it could never be applied."""
 
 
 class NotEligible(PollError):
@@ -244,6 +253,12 @@ def create_poll(
         core_tally.validate_method(method, [option["id"] for option in options])
     except core_tally.InvalidMethod as error:
         raise InvalidPoll(_("The method and options do not fit: %(reason)s.") % {"reason": error}, field="method") from None
+    if subject_type == Poll.SubjectType.PRIORITIES and method.get("kind") not in RANKING_KINDS:
+        raise InvalidPoll(
+            _("Priorities need a method that ranks every item: approval, dot voting, score, majority judgment or "
+              "Schulze."),
+            field="kind",
+        )
     if secrecy not in Poll.Secrecy.values:
         raise InvalidPoll(_("Choose roll-call or secret."), field="secrecy")
     if revote not in Poll.Revote.values:
@@ -272,6 +287,7 @@ def create_poll(
         )
         if contributions:
             poll.contributions.set(contributions)
+        audit.record(assembly=assembly, actor=by, action=audit.Action.POLL_CREATE, target=poll, details={"secrecy": secrecy, "method": method["kind"]}, now=now)
     return poll
 
 
@@ -311,7 +327,8 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
     Roll-call: each member is listed with their enrolled browser key, or else the server's custodial key.
     Secret: one fresh code per member; only the public keys go on the board, sorted, without members;
     codes are emailed after commit (the link carries the code in its fragment, which browsers never send)
-    or returned once for printing. Then they are forgotten.
+    or returned once for printing. Then they are forgotten. Parliamentary order (`_fix_texts`): a poll on a
+    proposal waits for the amendments tabled against it and votes on the text as amended.
     """
     with transaction.atomic():
         poll = Poll.objects.select_for_update().select_related("assembly").get(pk=poll.pk)
@@ -322,6 +339,7 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
             raise NotAllowed(verdict.reason)
         if now >= poll.closes_at:
             raise PollClosed(_("Its closing time has passed: table a new poll with new times."))
+        subject_text, question = _fix_texts(poll)
         members = list(_voting_members(poll.assembly))
         if not members:
             raise NotEligible(_("No member has a voting role: nobody could vote."))
@@ -347,7 +365,7 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
         opens_at = poll.opens_at if poll.opens_at and poll.opens_at > now else _whole_seconds(now)
         key = board_key()
         body = core_board.make_setup_body(
-            poll.public_id, title=poll.title, question=poll.question,
+            poll.public_id, title=poll.title, question=question,
             assembly={"slug": poll.assembly.slug, "name": poll.assembly.name},
             subject={"type": poll.subject_type, "refs": poll.subject_refs}, options=poll.options,
             method=poll.method, secrecy=poll.secrecy, revote=poll.revote, opens=opens_at, closes=poll.closes_at,
@@ -359,8 +377,10 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
         poll.status = Poll.Status.OPEN
         poll.opens_at = opens_at
         poll.opened_at = now
-        poll.save(update_fields=["last_seq", "head", "fingerprint", "status", "opens_at", "opened_at"])
+        poll.subject_text = subject_text
+        poll.save(update_fields=["last_seq", "head", "fingerprint", "status", "opens_at", "opened_at", "subject_text"])
         poll.eligible_voters.set([m.user_id for m in members])
+        audit.record(assembly=poll.assembly, actor=by, action=audit.Action.POLL_OPEN, target=poll, details={"secrecy": poll.secrecy, "eligible": len(members)}, now=now)
         publish(f"poll.{poll.pk}", {"type": "poll.opened"})
         if poll.is_secret and poll.delivery == Poll.Delivery.EMAIL:
             letters = [(m.user.email, m.user.language, code) for m, code in zip(members, codes)]
@@ -368,6 +388,67 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
             codes = []
     secrets.SystemRandom().shuffle(codes)
     return Opened(poll=poll, paper_codes=codes)
+
+
+def _fix_texts(poll: Poll) -> tuple[str, str]:
+    """Parliamentary order, checked under the poll's row lock when it opens; returns (the text put to the
+    vote, the setup's question).
+
+    A poll on a proposal opens only once every amendment tabled against it is decided (adopted, rejected
+    or withdrawn), and then votes on the proposal's text as amended: that text is fixed here, in the
+    poll (`subject_text`) and in the board's setup question, so the board says what was voted. A poll on
+    an amendment that an adopted change overtook (its base moved on: `conflict_of`) cannot open, since
+    the amendment could never be applied.
+    """
+    from assemblies.services.roadmap import conflict_of
+
+    if poll.subject_type == Poll.SubjectType.AMENDMENT:
+        texts = poll.contributions.select_related("target_item__roadmap", "target_proposal").order_by("pk")
+        overtaken = [
+            c for c in texts
+            if c.is_amendment and c.status in (Contribution.Status.OPEN, Contribution.Status.TABLED)
+            and conflict_of(c) is not None
+        ]
+        if overtaken:
+            raise AmendmentInConflict(
+                _("An adopted change overtook %(list)s: the text it amends is no longer the one it was written "
+                  "against, so it could never be applied. Record it as not adopted (or its author withdraws it), "
+                  "then table a poll on what remains.") % {"list": _names(overtaken)}
+            )
+        return "", poll.question
+    if poll.subject_type != Poll.SubjectType.PROPOSAL:
+        return "", poll.question
+    # Locked so that no amendment is applied to them between this check and the setup line.
+    proposals = list(
+        Contribution.objects.select_for_update()
+        .filter(pk__in=poll.contributions.filter(kind=Contribution.Kind.PROPOSAL).values("pk")).order_by("pk")
+    )
+    pending = selectors.amendments_to_decide_first(poll)
+    if pending:
+        raise AmendmentsFirst(
+            _("Amendments to this proposal must be decided first (adopted, rejected or withdrawn), so that the "
+              "vote is on the text as amended: %(list)s.") % {"list": _names(pending)}
+        )
+    if len(proposals) != 1:
+        return "", poll.question
+    proposal = proposals[0]
+    amended_by = list(
+        Contribution.objects.filter(target_proposal=proposal, status=Contribution.Status.ADOPTED)
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    if amended_by:
+        heading = _("The text put to the vote, as amended by %(list)s:") % {
+            "list": ", ".join(f"#{pk}" for pk in amended_by)}
+    else:
+        heading = _("The text put to the vote:")
+    return proposal.text, f"{poll.question}\n\n{heading}\n\n{proposal.text}"
+
+
+def _names(contributions: list[Contribution]) -> str:
+    return "; ".join(
+        (f"#{c.pk} “{c.title}”" if c.title else f"#{c.pk}") + f" ({c.get_status_display().lower()})"
+        for c in contributions
+    )
 
 
 def code_link(poll: Poll, code: str) -> str:
@@ -405,6 +486,28 @@ def _check_accepting(poll: Poll, now: datetime) -> None:
         raise PollNotOpen(_("Voting starts at %(time)s (UTC).") % {"time": format_time(poll.opens_at)})
 
 
+# What appending a ballot reads of the locked poll (its large JSON fields are left in the database).
+_APPEND_FIELDS = ("public_id", "status", "opens_at", "closes_at", "revote", "fingerprint", "head", "last_seq",
+                  "ballot_count")
+
+
+def _checked_ballot(poll: Poll, body: dict) -> str:
+    """Check a ballot against the poll's setup (eligibility, choice, signature...) and return its tracker.
+
+    Needs no lock: an open poll's setup and fingerprint never change, and `cast` compares the fingerprint
+    checked here with the locked row's before appending.
+    """
+    setup = setup_of(poll)
+    cred = body.get("cred")
+    if is_b64u(cred, 32) and cred not in setup.cred_index and body.get("poll") == poll.public_id:
+        raise NotEligible(_("This credential is not on the poll's list of eligible voters."))
+    try:
+        core_board.check_ballot(setup, poll.fingerprint, body)
+    except core_board.InvalidBallot as error:
+        raise InvalidBallot(_("The ballot was refused: %(reason)s.") % {"reason": error}) from None
+    return core_board.tracker(body)
+
+
 def cast(*, poll: Poll, body, now: datetime) -> dict:
     """Append a signed ballot body as the next line and return its signed receipt.
 
@@ -412,30 +515,31 @@ def cast(*, poll: Poll, body, now: datetime) -> dict:
     a ballot the format would refuse (InvalidBallot, NotEligible), a replayed ballot (ReplayedBallot), a
     second ballot of a credential under revote "none" (AlreadyVoted), and any ballot outside the voting
     time. Publishes the new turnout after commit; never the ballot.
+
+    The lock serialises every cast of a poll, so the work that needs no lock (parsing the setup, checking
+    the signature) is done before taking it, and only the append holds it: one locking read, one insert,
+    one update. A replay is refused by the unique constraint on (poll, nonce), which rolls the whole
+    transaction back.
     """
     if not isinstance(body, dict):
         raise InvalidBallot(_("A ballot is a JSON object."))
-    with transaction.atomic():
-        poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    checked_fp, tracker_code = "", ""
+    if poll.status == Poll.Status.OPEN and poll.fingerprint:
         _check_accepting(poll, now)
-        setup = setup_of(poll)
-        cred = body.get("cred")
-        if is_b64u(cred, 32) and cred not in setup.cred_index and body.get("poll") == poll.public_id:
-            raise NotEligible(_("This credential is not on the poll's list of eligible voters."))
-        try:
-            core_board.check_ballot(setup, poll.fingerprint, body)
-        except core_board.InvalidBallot as error:
-            raise InvalidBallot(_("The ballot was refused: %(reason)s.") % {"reason": error}) from None
-        ballots = BoardLine.objects.filter(poll=poll, type=BoardLine.Type.BALLOT)
-        if ballots.filter(nonce=body["nonce"]).exists():
-            raise ReplayedBallot(_("This ballot is already on the board: a ballot is counted once."))
-        if poll.revote == Poll.Revote.NONE and ballots.filter(cred=cred).exists():
+        tracker_code, checked_fp = _checked_ballot(poll, body), poll.fingerprint
+    with transaction.atomic():
+        poll = Poll.objects.select_for_update().only(*_APPEND_FIELDS).get(pk=poll.pk)
+        _check_accepting(poll, now)
+        if poll.fingerprint != checked_fp:  # the poll given was stale (or a draft): check against the locked row
+            tracker_code = _checked_ballot(poll, body)
+        cred = body["cred"]
+        if poll.revote == Poll.Revote.NONE and BoardLine.objects.filter(
+            poll=poll, type=BoardLine.Type.BALLOT, cred=cred
+        ).exists():
             raise AlreadyVoted(_("This credential has already voted, and this poll allows one ballot only."))
-        tracker_code = core_board.tracker(body)
         try:
-            with transaction.atomic():
-                row = _append(poll, "ballot", body, cred=cred, nonce=body["nonce"], tracker=tracker_code)
-        except IntegrityError:  # the constraint behind the checks above
+            row = _append(poll, "ballot", body, cred=cred, nonce=body["nonce"], tracker=tracker_code)
+        except IntegrityError:  # board_ballot_nonce_unique: this exact ballot is on the board already
             raise ReplayedBallot(_("This ballot is already on the board: a ballot is counted once.")) from None
         poll.ballot_count += 1
         if poll.ballot_count % CHECKPOINT_EVERY == 0:
@@ -453,9 +557,17 @@ def receipt_for(poll: Poll, line: BoardLine) -> dict:
     )
 
 
+def _current(poll: Poll) -> Poll:
+    """The poll as given when it says it is open (a page just read it; `cast` checks it again under the
+    lock, so a poll closed since is still refused), else as the database has it now (a stale draft)."""
+    if poll.status == Poll.Status.OPEN and poll.fingerprint:
+        return poll
+    return Poll.objects.select_related("assembly").get(pk=poll.pk)
+
+
 def cast_roll_call(*, poll: Poll, user, choice, now: datetime) -> dict:
     """A logged-in member votes with a plain form: the server signs with the key it holds for them."""
-    poll = Poll.objects.select_related("assembly").get(pk=poll.pk)
+    poll = _current(poll)
     if poll.is_secret:
         raise NotAllowed(_("This poll is secret: vote with your voting code."))
     _check_accepting(poll, now)
@@ -478,7 +590,7 @@ def cast_with_code(*, poll: Poll, code: str, choice, now: datetime) -> dict:
     A code of another poll derives to a credential that is not on this poll's list: WrongCode. Reusing a
     code is a revote under "last-counts" and AlreadyVoted under "none".
     """
-    poll = Poll.objects.get(pk=poll.pk)
+    poll = _current(poll)
     if not poll.is_secret:
         raise NotAllowed(_("This is a roll-call poll: log in and vote with the member's form."))
     _check_accepting(poll, now)
@@ -574,6 +686,7 @@ def close_poll(*, poll: Poll, by=None, now: datetime) -> Poll:
         poll.closed_at = now
         poll.save(update_fields=["last_seq", "head", "result", "result_entry", "status", "closed_at"])
         apply_outcome(poll, now=now)
+        audit.record(assembly=poll.assembly, actor=by, action=audit.Action.POLL_CLOSE, target=poll, details={"ballots": poll.ballot_count, "automatic": by is None}, now=now)
         publish(f"poll.{poll.pk}", {"type": "poll.closed"})
     return poll
 

@@ -8,7 +8,8 @@ sharing events through channels_redis, on the Redis database below the tests' ow
 database and the Redis keys it used.
 
 Run as `python -m tests.livekit world` (with the site's environment), it builds the debate world of
-`tests.debatekit` and prints, as JSON, its ids and a logged-in session key per person.
+`tests.debatekit` with a draft poll (and its debate), and prints, as JSON, its ids and a logged-in session
+key per person.
 """
 
 from __future__ import annotations
@@ -151,8 +152,12 @@ def stop(process: subprocess.Popen) -> None:
 
 @contextlib.contextmanager
 def live_site(*, servers: int | None = None, setup: tuple[str, ...] = ("-m", "tests.livekit", "world"),
-              use_services: bool | None = None, extra_env: dict | None = None):
-    """A running site; `setup` is the command that fills its database and prints JSON (kept in `data`)."""
+              use_services: bool | None = None, extra_env: dict | None = None, database_name: str | None = None,
+              redis_url: str | None = None):
+    """A running site; `setup` is the command that fills its database and prints JSON (kept in `data`).
+
+    `database_name` and `redis_url` name the PostgreSQL database (created, then dropped) and the Redis
+    database of the processes instead of the defaults (`deliberate_live_<random>`, `live_redis_url`)."""
     from django.conf import settings
 
     use_services = services_available() if use_services is None else use_services
@@ -175,10 +180,11 @@ def live_site(*, servers: int | None = None, setup: tuple[str, ...] = ("-m", "te
     server, database = None, None
     if use_services:
         server = _postgres_server()
-        database = f"deliberate_live_{token}"
+        database = database_name or f"deliberate_live_{token}"
+        _admin(server, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         _admin(server, f'CREATE DATABASE "{database}"')
         env["DATABASE_URL"] = _database_url(server, database)
-        env["REDIS_URL"] = live_redis_url(settings.REDIS_URL)
+        env["REDIS_URL"] = redis_url or live_redis_url(settings.REDIS_URL)
         env["REDIS_PREFIX"] = f"deliberate-live-{token}"
     else:
         env["DATABASE_URL"] = f"sqlite:///{workdir / 'live.sqlite3'}"
@@ -193,7 +199,10 @@ def live_site(*, servers: int | None = None, setup: tuple[str, ...] = ("-m", "te
         for port in ports:
             start_daphne(site, port)
         for base, process in zip(site.bases, site.processes):
-            _wait_until_healthy(base, process)
+            try:
+                _wait_until_healthy(base, process)
+            except RuntimeError as error:
+                raise RuntimeError(f"{error}\n{site.log_tail()}") from None
         yield site
     finally:
         for process in site.processes:
@@ -260,11 +269,20 @@ def session_for(user) -> str:
 
 
 def _world() -> dict:
+    from django.utils import timezone
+
+    from assemblies.services import debates
     from tests.debatekit import build_world
+    from tests.polls.pollkit import make_poll
 
     world = build_world()
+    # A draft roll-call motion with its debate, for a live session's agenda.
+    poll = make_poll(world.assembly, world.convenor, title="Adopt the training plan")
+    debates.debate_for(poll=poll, now=timezone.now())
     return {
         "slug": world.assembly.slug,
+        "poll": poll.pk,
+        "poll_public_id": poll.public_id,
         "debate": world.debate.pk,
         "private_debate": world.private_debate.pk,
         "debate_url": world.debate.get_absolute_url(),

@@ -12,7 +12,7 @@ from typing import Any
 
 from .diff import align_tokens, tokenize
 
-__all__ = ["Span", "blame"]
+__all__ = ["Span", "blame", "last_change"]
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,28 @@ def blame(history: Sequence[tuple[int, str | None, Any]]) -> list[Span]:
             spans.append(Span("".join(tokens[run_start:position]), number, provenance))
             run_start = position
     return spans
+
+
+def last_change(history: Sequence[tuple[int, str | None, Any]]) -> tuple[int, Any] | None:
+    """The version that last set an item's text as it stands at the end of ``history``: the (number,
+    provenance) of the oldest version of the final unbroken run of that same text.
+
+    Requires the same ``history`` as ``blame`` (oldest first, absent versions as None texts, numbers
+    strictly increasing). Guarantees: None when the history is empty or the item is absent from its
+    last version; an unchanged text keeps the version that introduced it, while any change (even one
+    that only removes words, which ``blame`` attributes to no span) or a removal and re-adding moves it.
+    Raises ValueError on unordered versions.
+    """
+    origin: tuple[int, Any] | None = None
+    previous_number: int | None = None
+    previous_text: str | None = None
+    for number, text, provenance in history:
+        if previous_number is not None and not number > previous_number:
+            raise ValueError(f"versions must increase: {number} after {previous_number}")
+        previous_number = number
+        if text is None:
+            origin = None
+        elif origin is None or text != previous_text:
+            origin = (number, provenance)
+        previous_text = text
+    return origin

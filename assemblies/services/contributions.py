@@ -12,6 +12,7 @@ from assemblies.models import Contribution, ContributionRevision, Item, RoadmapV
 from assemblies.services import AmendmentConflict, InvalidInput, NotAllowed, require
 from assemblies.services.notifications import notify
 from assemblies.services.text import TITLE_MAX, clean_item_text, clean_text
+from deliberate import audit
 
 
 def record_revision(contribution: Contribution, *, note: str, now: datetime) -> ContributionRevision:
@@ -233,4 +234,6 @@ def table(*, contribution: Contribution, by, now: datetime) -> Contribution:
             text=_("Tabled for decision: %(title)s") % {"title": str(contribution)},
             url=contribution.get_absolute_url(), now=now,
         )
+        audit.record(assembly=contribution.space.assembly, actor=by, action=audit.Action.CONTRIBUTION_TABLE,
+                     target=contribution, now=now)
     return contribution

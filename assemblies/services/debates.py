@@ -45,6 +45,7 @@ from assemblies.models import (
 from assemblies.services import AssemblyError, InvalidInput, NotAllowed, require
 from assemblies.services.notifications import notify
 from assemblies.services.text import clean_text
+from deliberate import audit
 from deliberate.events import publish
 
 FRAGMENT_TEMPLATE = "frontend/debates/_message.html"
@@ -330,11 +331,15 @@ def _append_to_log(*, assembly: Assembly, actor, action: str, reason: str, now: 
         previous_hash=previous_hash,
     )
     data = moderation_log.canonical_bytes(document)
-    return ModerationEntry.objects.create(
+    entry = ModerationEntry.objects.create(
         assembly=assembly, number=number, actor=actor, action=action, message=message, target=target,
         reason=reason, until=until, created_at=now, document=data, entry_hash=moderation_log.entry_hash(data),
         previous_hash=previous_hash,
     )
+    # The audit log lists every act of the assembly's officers in one place; it points at this entry.
+    audit.record(assembly=assembly, actor=actor, action=f"moderation.{action}", target=message or target, now=now,
+                 details={"entry": number, "reason": reason, "until": _utc(until) if until is not None else None})
+    return entry
 
 
 def _utc(moment: datetime) -> str:

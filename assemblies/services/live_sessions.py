@@ -2,9 +2,14 @@
 speaker queue; the chair gives the floor (to the next in the queue or to someone in it) and a speaking
 timer runs for everyone.
 
-Every change publishes, after commit, `{"type": "session.update", "session": <id>, "html": <panel>}`
-to `session.<id>`: the panel (current point, speaker and time left, queue) as everyone sees it. Pages
-without JavaScript show the same panel and refresh themselves.
+An agenda point about a poll (the poll's own debate, or the debate of a proposal or amendment that a
+poll decides) shows the poll: its state, its turnout (never a partial result) and a link to vote; the
+chair opens and closes it from the session, through the polls' own services.
+
+Every change publishes, after commit, `{"type": "session.update", "session": <id>, "html": <panel>,
+"poll": <id of the current point's poll, or None>}` to `session.<id>`: the panel (current point, its
+poll, speaker and time left, queue) as everyone sees it. Pages without JavaScript show the same panel
+and refresh themselves.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -22,33 +28,91 @@ from assemblies.models import AgendaPoint, Assembly, Debate, LiveSession, Speake
 from assemblies.services import InvalidInput, NotAllowed, require
 from assemblies.services.debates import fragment_languages
 from assemblies.services.text import clean_text
+from deliberate import audit
 from deliberate.events import publish
+from polls import services as poll_services
+from polls.models import Poll
 
 PANEL_TEMPLATE = "frontend/debates/_session_panel.html"
+POLL_TEMPLATE = "frontend/debates/_poll_state.html"
 SPEAKING_MIN, SPEAKING_MAX = 15, 3600
 AGENDA_MAX = 30
 
 Status = SpeakerRequest.Status
 
 
+# Polls on the agenda ------------------------------------------------------------------------------------
+
+def polls_of_debates(debates) -> dict[int, Poll]:
+    """The poll each debate is about, by debate id: a poll's own debate shows that poll; a proposal's or
+    amendment's debate shows the poll that decides it (an open one first, then a draft, then the
+    latest closed). At most two queries."""
+    by_poll, by_contribution = {}, {}
+    for debate in debates:
+        kind, pk = debate.subject_kind, debate.subject_id
+        if kind == "poll":
+            by_poll[pk] = debate.pk
+        elif kind == "contribution":
+            by_contribution[pk] = debate.pk
+    found: dict[int, Poll] = {}
+    if by_poll:
+        for poll in Poll.objects.filter(pk__in=by_poll):
+            found[by_poll[poll.pk]] = poll
+    if by_contribution:
+        rank = Case(When(poll__status=Poll.Status.OPEN, then=Value(0)),
+                    When(poll__status=Poll.Status.DRAFT, then=Value(1)), default=Value(2), output_field=IntegerField())
+        links = (Poll.contributions.through.objects.filter(contribution_id__in=list(by_contribution))
+                 .select_related("poll").annotate(rank=rank).order_by("rank", "-poll__created_at", "-poll_id"))
+        for link in links:
+            found.setdefault(by_contribution[link.contribution_id], link.poll)
+    return found
+
+
+def poll_of_debate(debate) -> Poll | None:
+    return polls_of_debates([debate]).get(debate.pk)
+
+
+def poll_html(poll_id: int, *, now: datetime, language: str | None = None) -> str:
+    """The state of a poll as pages show it beside a debate or in a session: its status, its turnout and
+    a link to vote while it is open; its result only once closed."""
+    poll = Poll.objects.get(pk=poll_id)
+    poll.accepting = poll.accepts_ballots_at(now)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return render_to_string(POLL_TEMPLATE, {"poll": poll})
+
+
+def _point_poll(point: AgendaPoint) -> Poll:
+    poll = poll_of_debate(point.debate)
+    if poll is None:
+        raise NotAllowed(_("No poll decides this point of the agenda."))
+    return poll
+
+
 # The panel ----------------------------------------------------------------------------------------------
 
 def panel_context(session: LiveSession, *, now: datetime) -> dict:
-    """What everyone sees of a session: its agenda and current point, who speaks and the time left,
-    and the queue. Three queries."""
+    """What everyone sees of a session: its agenda and current point (with the poll it is about), who
+    speaks and the time left, and the queue. At most five queries."""
     agenda = list(session.agenda.select_related("debate").order_by("position"))
     for point in agenda:
         point.debate.assembly = session.assembly
+    polls = polls_of_debates([point.debate for point in agenda])
+    for point in agenda:
+        point.poll = polls.get(point.debate_id)
+        if point.poll is not None:
+            point.poll.accepting = point.poll.accepts_ballots_at(now)
     requests = list(session.speaker_requests.filter(status__in=[Status.WAITING, Status.SPEAKING])
                     .select_related("user").order_by("raised_at", "pk"))
     speaking = next((request for request in requests if request.status == Status.SPEAKING), None)
     left = None
     if speaking is not None:
         left = int((speaking.given_at + timedelta(seconds=session.speaking_seconds) - now).total_seconds())
+    current = next((point for point in agenda if point.pk == session.current_point_id), None)
     return {
         "session": session,
         "agenda": agenda,
-        "current": next((point for point in agenda if point.pk == session.current_point_id), None),
+        "current": current,
+        "poll": current.poll if current is not None else None,
         "speaking": speaking,
         "queue": [request for request in requests if request.status == Status.WAITING],
         "seconds_left": left,
@@ -61,10 +125,21 @@ def panel_html(session: LiveSession, *, now: datetime, language: str | None = No
         return render_to_string(PANEL_TEMPLATE, panel_context(session, now=now))
 
 
+def current_poll_id(session: LiveSession) -> int | None:
+    """The poll of the session's current point, whose turnout its pages follow."""
+    point = session.current_point
+    if point is None or session.ended_at is not None:
+        return None
+    poll = poll_of_debate(point.debate)
+    return poll.pk if poll is not None else None
+
+
 def _publish(session: LiveSession, *, now: datetime) -> None:
     languages = fragment_languages(session.assembly)
-    event = {"type": "session.update", "session": session.pk,
-             "html": panel_html(session, now=now, language=languages[0])}
+    with translation.override(languages[0]):
+        context = panel_context(session, now=now)
+        event = {"type": "session.update", "session": session.pk, "html": render_to_string(PANEL_TEMPLATE, context),
+                 "poll": context["poll"].pk if context["poll"] is not None and session.ended_at is None else None}
     if len(languages) > 1:
         event["html_i18n"] = {code: panel_html(session, now=now, language=code) for code in languages[1:]}
     publish(session.group, event)
@@ -99,6 +174,8 @@ def start_session(*, assembly: Assembly, by, title: str, debates: list[Debate], 
         ])
         session.current_point = points[0]
         session.save(update_fields=["current_point"])
+        audit.record(assembly=assembly, actor=by, action=audit.Action.SESSION_START, target=session,
+                     details={"agenda": len(points)}, now=now)
         _publish(session, now=now)
     return session
 
@@ -143,6 +220,8 @@ def give_floor(*, session: LiveSession, by, request: SpeakerRequest | None = Non
         _end_speaking(session, now)
         chosen.status, chosen.given_at = Status.SPEAKING, now
         chosen.save(update_fields=["status", "given_at"])
+        audit.record(assembly=session.assembly, actor=by, action=audit.Action.SESSION_FLOOR, target=session,
+                     details={"speaker": chosen.user.name}, now=now)
         _publish(session, now=now)
     return chosen
 
@@ -169,6 +248,8 @@ def move_to(*, session: LiveSession, by, point: AgendaPoint, now: datetime) -> L
             raise InvalidInput(_("This point is not on the session's agenda."), field="point")
         session.current_point = point
         session.save(update_fields=["current_point"])
+        audit.record(assembly=session.assembly, actor=by, action=audit.Action.SESSION_MOVE, target=session,
+                     details={"point": point.title}, now=now)
         _publish(session, now=now)
     return session
 
@@ -182,5 +263,48 @@ def end_session(*, session: LiveSession, by, now: datetime) -> LiveSession:
             status=Status.WITHDRAWN, ended_at=now)
         session.ended_at = now
         session.save(update_fields=["ended_at"])
+        audit.record(assembly=session.assembly, actor=by, action=audit.Action.SESSION_END, target=session, now=now)
         _publish(session, now=now)
     return session
+
+
+def _poll_refusal(error: poll_services.PollError) -> NotAllowed:
+    return NotAllowed(error.message)
+
+
+def open_point_poll(*, session: LiveSession, by, point: AgendaPoint, now: datetime) -> Poll:
+    """The chair opens the poll of a point of the agenda (polls.services.open_poll decides whether it
+    may open, and freezes its voters). A secret poll whose codes are printed on paper is opened from its
+    own page, the only place that shows them."""
+    with transaction.atomic():
+        session = _locked(session)
+        require(rules.can_chair(by, session))
+        if point.session_id != session.pk:
+            raise InvalidInput(_("This point is not on the session's agenda."), field="point")
+        poll = _point_poll(point)
+        if poll.is_secret and poll.delivery == Poll.Delivery.PAPER:
+            raise NotAllowed(_("The voting codes of this poll are printed on paper: open it from its own page, "
+                               "which shows them once."))
+        try:
+            opened = poll_services.open_poll(poll=poll, by=by, now=now)
+        except poll_services.PollError as error:
+            raise _poll_refusal(error) from None
+        _publish(session, now=now)
+    return opened.poll
+
+
+def close_point_poll(*, session: LiveSession, by, point: AgendaPoint, now: datetime) -> Poll:
+    """The chair closes the poll of a point of the agenda and publishes its result
+    (polls.services.close_poll: before its closing time, only once everyone eligible has voted)."""
+    with transaction.atomic():
+        session = _locked(session)
+        require(rules.can_chair(by, session))
+        if point.session_id != session.pk:
+            raise InvalidInput(_("This point is not on the session's agenda."), field="point")
+        poll = _point_poll(point)
+        try:
+            closed = poll_services.close_poll(poll=poll, by=by, now=now)
+        except poll_services.PollError as error:
+            raise _poll_refusal(error) from None
+        _publish(session, now=now)
+    return closed

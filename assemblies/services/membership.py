@@ -25,6 +25,7 @@ from assemblies.services import AssemblyError, InvalidInput, NotAllowed, require
 from assemblies.services.debates import revoke_member_sockets
 from assemblies.services.notifications import notify
 from assemblies.services.text import clean_text
+from deliberate import audit
 
 INVITATION_LIFETIME = timedelta(days=14)
 
@@ -61,6 +62,8 @@ def create_assembly(
                 visibility=visibility, languages=languages, created_at=now,
             )
             Membership.objects.create(assembly=assembly, user=creator, role=Role.CONVENOR, joined_at=now)
+            audit.record(assembly=assembly, actor=creator, action=audit.Action.ASSEMBLY_CREATE,
+                         details={"visibility": visibility}, now=now)
     except IntegrityError:
         raise InvalidInput(_("The short name “%(slug)s” is taken.") % {"slug": slug}, field="slug") from None
     rules.forget_memberships(creator)
@@ -91,10 +94,13 @@ def invite(*, assembly: Assembly, by, email: str, role: str = Role.MEMBER, now: 
     if role not in Role.values:
         raise InvalidInput(_("Unknown role."), field="role")
     token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        assembly=assembly, email=email, role=role, token_hash=_token_hash(token), invited_by=by,
-        created_at=now, expires_at=now + INVITATION_LIFETIME,
-    )
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            assembly=assembly, email=email, role=role, token_hash=_token_hash(token), invited_by=by,
+            created_at=now, expires_at=now + INVITATION_LIFETIME,
+        )
+        audit.record(assembly=assembly, actor=by, action=audit.Action.MEMBER_INVITE, target=invitation,
+                     details={"role": role}, now=now)
     return invitation, token
 
 
@@ -126,18 +132,25 @@ def accept_invitation(*, token: str, user, now: datetime) -> Membership:
 def revoke_invitation(*, invitation: Invitation, by, now: datetime) -> None:
     require(rules.can_manage_members(by, invitation.assembly))
     with transaction.atomic():
-        Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=now)
+        if Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=now):
+            audit.record(assembly=invitation.assembly, actor=by, action=audit.Action.INVITATION_REVOKE,
+                         target=invitation, now=now)
 
 
 def create_join_link(*, assembly: Assembly, by, now: datetime) -> JoinLink:
     require(rules.can_manage_members(by, assembly))
-    return JoinLink.objects.create(assembly=assembly, token=secrets.token_urlsafe(24), created_by=by, created_at=now)
+    with transaction.atomic():
+        link = JoinLink.objects.create(assembly=assembly, token=secrets.token_urlsafe(24), created_by=by, created_at=now)
+        audit.record(assembly=assembly, actor=by, action=audit.Action.JOIN_LINK_CREATE, target=link,
+                     details={"role": link.role}, now=now)
+    return link
 
 
 def revoke_join_link(*, link: JoinLink, by, now: datetime) -> None:
     require(rules.can_manage_members(by, link.assembly))
     with transaction.atomic():
-        JoinLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=now)
+        if JoinLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=now):
+            audit.record(assembly=link.assembly, actor=by, action=audit.Action.JOIN_LINK_REVOKE, target=link, now=now)
 
 
 def join_by_link(*, token: str, user, now: datetime) -> Membership:
@@ -145,6 +158,11 @@ def join_by_link(*, token: str, user, now: datetime) -> Membership:
     if link is None or link.revoked_at:
         raise InvitationInvalid(_("This join link is not valid any more. Ask a convenor for a new one."))
     with transaction.atomic():
+        existing = Membership.objects.select_for_update().filter(assembly=link.assembly, user=user).first()
+        if existing is not None:
+            # A link anyone may hold admits newcomers: it never changes the role a convenor gave (an observer
+            # must not become a member by following it).
+            return existing
         return _add_member(assembly=link.assembly, user=user, role=link.role, now=now)
 
 
@@ -177,6 +195,8 @@ def decide_join_request(*, join_request: JoinRequest, by, accept: bool, now: dat
         join_request.save(update_fields=["status", "decided_by", "decided_at"])
         if accept:
             _add_member(assembly=join_request.assembly, user=join_request.user, role=Role.MEMBER, now=now)
+        audit.record(assembly=join_request.assembly, actor=by, target=join_request, now=now,
+                     action=audit.Action.JOIN_REQUEST_ACCEPT if accept else audit.Action.JOIN_REQUEST_REFUSE)
     assembly = join_request.assembly
     notify(
         users=[join_request.user], assembly=assembly, kind="join_request_decided",
@@ -203,6 +223,9 @@ def set_role(*, assembly: Assembly, by, member, role: str, now: datetime) -> Mem
             raise InvalidInput(_("This person is not a member."), field="member")
         if membership.role == Role.CONVENOR and role != Role.CONVENOR and not _other_convenors(assembly, member):
             raise LastConvenor(_("The assembly needs at least one convenor: name another one first."))
+        if membership.role != role:
+            audit.record(assembly=assembly, actor=by, action=audit.Action.MEMBER_ROLE, target=member,
+                         details={"from": membership.role, "to": role}, now=now)
         membership.role = role
         membership.save(update_fields=["role"])
         if role == Role.OBSERVER:
@@ -218,7 +241,9 @@ def leave(*, assembly: Assembly, user, now: datetime) -> None:
 
 def remove_member(*, assembly: Assembly, by, member, now: datetime) -> None:
     require(rules.can_manage_members(by, assembly))
-    _remove(assembly=assembly, user=member)
+    with transaction.atomic():
+        _remove(assembly=assembly, user=member)
+        audit.record(assembly=assembly, actor=by, action=audit.Action.MEMBER_REMOVE, target=member, now=now)
 
 
 def _remove(*, assembly: Assembly, user) -> None:

@@ -30,6 +30,7 @@ from assemblies.models import (
 from assemblies.services import AlreadyDecided, AmendmentConflict, InvalidInput, NotAllowed, require
 from assemblies.services.notifications import notify
 from assemblies.services.text import clean_item_text, clean_text
+from deliberate import audit
 from deliberate.events import publish
 
 IMPORT_MAX_BYTES = 1_000_000
@@ -67,11 +68,13 @@ def import_roadmap(*, assembly: Assembly, text: str, by, now: datetime, reason: 
             raise NotAllowed(_("This assembly already has a roadmap: change it through amendments or editorial changes."))
         roadmap.title = parsed.title or assembly.name
         roadmap.save(update_fields=["title"])
+        new_spaces = []
         for position, section in enumerate(parsed.sections):
-            Space.objects.update_or_create(
+            space, created = Space.objects.update_or_create(
                 assembly=assembly, code=section.code,
                 defaults={"title": section.title, "group": section.group or "", "intro": section.intro, "position": position},
             )
+            new_spaces += [space] if created else []
         sections = [
             {
                 "code": section.code, "title": section.title, "group": section.group, "intro": section.intro,
@@ -86,10 +89,16 @@ def import_roadmap(*, assembly: Assembly, text: str, by, now: datetime, reason: 
             "source_sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
             "warnings": list(parsed.warnings),
         }
-        return _commit_version(
+        version = _commit_version(
             roadmap=roadmap, title=roadmap.title, preamble=parsed.preamble, sections=sections,
             kind=RoadmapVersion.Kind.IMPORT, by=by, reason=reason, provenance=provenance, now=now,
         )
+        # Audit entries last: an append may wait for another transaction's commit, never hold it up.
+        for space in new_spaces:
+            audit.record(assembly=assembly, actor=by, action=audit.Action.SPACE_CREATE, target=space, now=now)
+        audit.record(assembly=assembly, actor=by, action=audit.Action.ROADMAP_IMPORT, target=version, now=now,
+                     details={"spaces": len(sections), "items": sum(len(s["items"]) for s in sections), "reason": reason})
+        return version
 
 
 def _commit_version(
@@ -171,10 +180,13 @@ def edit_item(*, item: Item, text: str, by, reason: str, now: datetime) -> Roadm
             raise InvalidInput(_("The text is unchanged."), field="text")
         section["items"][index]["text"] = text
         provenance = {"kind": "editorial", "by": _who(by), "reason": reason, "item": item.ref}
-        return _commit_version(
+        version = _commit_version(
             roadmap=roadmap, title=document["title"], preamble=document["preamble"], sections=document["sections"],
             kind=RoadmapVersion.Kind.EDITORIAL, by=by, reason=reason, provenance=provenance, now=now,
         )
+        audit.record(assembly=roadmap.assembly, actor=by, action=audit.Action.ROADMAP_EDIT, target=version,
+                     details={"item": item.ref, "reason": reason}, now=now)
+        return version
 
 
 # Adoption ----------------------------------------------------------------------------------------------
@@ -208,7 +220,9 @@ def _decided_participants(contribution: Contribution) -> list:
     return people
 
 
-def adopt(*, contribution: Contribution, decision: dict, by=None, now: datetime) -> RoadmapVersion | None:
+def adopt(
+    *, contribution: Contribution, decision: dict, by=None, now: datetime, notify_participants: bool = True,
+) -> RoadmapVersion | None:
     """Apply an adopted proposal or amendment, atomically, exactly once.
 
     `decision` describes what decided it and goes into the version's provenance: for a poll,
@@ -216,6 +230,8 @@ def adopt(*, contribution: Contribution, decision: dict, by=None, now: datetime)
     `{"note": str}` with `by` the convenor. Returns the new roadmap version, or None for an amendment to a
     proposal (the proposal's text changes; the roadmap does not yet). Refuses a second application
     (AlreadyDecided) and an amendment whose base moved on (AmendmentConflict): never applied silently.
+    The author and co-signers are notified, unless the caller sends one notice of its own
+    (`notify_participants=False`: a closing poll tells each person once, `polls.outcomes`).
     """
     with transaction.atomic():
         contribution = (
@@ -249,10 +265,15 @@ def adopt(*, contribution: Contribution, decision: dict, by=None, now: datetime)
         contribution.decided_at = now
         contribution.decision_note = decision.get("note", "")[:2000]
         contribution.save(update_fields=["status", "decided_at", "decision_note"])
-        notify(
-            users=_decided_participants(contribution), assembly=contribution.space.assembly, kind="adopted",
-            text=_("Adopted: %(title)s") % {"title": str(contribution)}, url=contribution.get_absolute_url(), now=now,
-        )
+        if notify_participants:
+            notify(
+                users=_decided_participants(contribution), assembly=contribution.space.assembly, kind="adopted",
+                text=_("Adopted: %(title)s") % {"title": str(contribution)}, url=contribution.get_absolute_url(), now=now,
+            )
+        if by is not None:  # a poll's outcome is recorded with the poll's closing
+            audit.record(assembly=contribution.space.assembly, actor=by, action=audit.Action.CONTRIBUTION_ADOPT,
+                         target=contribution, details={"version": version.number if version else None,
+                                                       "note": contribution.decision_note}, now=now)
         return version
 
 
@@ -298,8 +319,12 @@ def _apply_to_roadmap(*, contribution: Contribution, roadmap: Roadmap, provenanc
     )
 
 
-def reject(*, contribution: Contribution, decision: dict, by=None, now: datetime) -> Contribution:
-    """Record that a tabled contribution was not adopted (by a poll, or a convenor's recorded decision)."""
+def reject(
+    *, contribution: Contribution, decision: dict, by=None, now: datetime, notify_participants: bool = True,
+) -> Contribution:
+    """Record that a tabled contribution was not adopted (by a poll, or a convenor's recorded decision).
+
+    Notifies the author and co-signers unless `notify_participants` is False (as `adopt`)."""
     with transaction.atomic():
         contribution = Contribution.objects.select_for_update(of=("self",)).select_related("space__assembly", "author").get(pk=contribution.pk)
         if contribution.status in (Contribution.Status.ADOPTED, Contribution.Status.REJECTED, Contribution.Status.WITHDRAWN):
@@ -310,8 +335,54 @@ def reject(*, contribution: Contribution, decision: dict, by=None, now: datetime
         contribution.decided_at = now
         contribution.decision_note = decision.get("note", "")[:2000]
         contribution.save(update_fields=["status", "decided_at", "decision_note"])
-        notify(
-            users=_decided_participants(contribution), assembly=contribution.space.assembly, kind="rejected",
-            text=_("Not adopted: %(title)s") % {"title": str(contribution)}, url=contribution.get_absolute_url(), now=now,
-        )
+        if notify_participants:
+            notify(
+                users=_decided_participants(contribution), assembly=contribution.space.assembly, kind="rejected",
+                text=_("Not adopted: %(title)s") % {"title": str(contribution)}, url=contribution.get_absolute_url(),
+                now=now,
+            )
+        if by is not None:
+            audit.record(assembly=contribution.space.assembly, actor=by, action=audit.Action.CONTRIBUTION_REJECT,
+                         target=contribution, details={"note": contribution.decision_note}, now=now)
     return contribution
+
+
+# Priorities ---------------------------------------------------------------------------------------------
+
+def set_priorities(*, space: Space, ranks: dict[str, int], decision: dict, now: datetime) -> RoadmapVersion:
+    """Record a decided priority order of a space's items as the next roadmap version, exactly once.
+
+    `ranks` maps item refs to their rank (1 = highest); `decision` names what decided it, as for `adopt`
+    (`{"poll": id, "fingerprint": hex, "result_entry": hex, "note": str}`) and goes into the provenance.
+    Every item of the space's section gets its rank, or no priority when `ranks` does not name it (an item
+    added after the poll opened); refs no longer in the section (removed items) are ignored. Items of
+    other spaces keep theirs. Runs under the roadmap's row lock, like every version; refuses a second
+    version for the same poll (AlreadyDecided) and a decision none of whose items is still in the space
+    (NotAllowed).
+    """
+    if not ranks or any(type(rank) is not int or rank < 1 for rank in ranks.values()):
+        raise InvalidInput(_("Priorities are ranks: whole numbers from 1."), field="ranks")
+    with transaction.atomic():
+        roadmap = _locked_roadmap(space.assembly_id)
+        poll_ref = str(decision.get("poll", ""))
+        already = RoadmapVersion.objects.filter(roadmap=roadmap, kind=RoadmapVersion.Kind.PRIORITIES, poll_ref=poll_ref)
+        if poll_ref and already.exists():
+            raise AlreadyDecided(_("These priorities were already recorded: an outcome is applied only once."))
+        document = document_of(roadmap.head)
+        section = next((s for s in document["sections"] if s["code"] == space.code), None)
+        present = [entry for entry in (section["items"] if section else []) if entry["ref"] in ranks]
+        if not present:
+            raise NotAllowed(_("None of the prioritised items is still in this space of the roadmap."))
+        for entry in section["items"]:
+            entry["priority"] = ranks.get(entry["ref"])
+        provenance = {
+            "kind": "priorities",
+            "space": space.code,
+            "priorities": {entry["ref"]: entry["priority"] for entry in present},
+            "decision": {**decision, "recorded_by": None},
+        }
+        return _commit_version(
+            roadmap=roadmap, title=document["title"], preamble=document["preamble"], sections=document["sections"],
+            kind=RoadmapVersion.Kind.PRIORITIES, by=None, reason=decision.get("note", ""), provenance=provenance,
+            now=now, poll_ref=poll_ref,
+        )

@@ -11,6 +11,7 @@ from assemblies import rules
 from assemblies.models import Membership, Phase, Space
 from assemblies.services import InvalidInput, require
 from assemblies.services.notifications import notify
+from deliberate import audit
 from deliberate.events import publish
 
 
@@ -23,6 +24,7 @@ def set_phase(*, space: Space, by, phase: str, now: datetime) -> Space:
         space = Space.objects.select_for_update(of=("self",)).select_related("assembly").get(pk=space.pk)
         if space.phase == phase:
             return space
+        previous = space.phase
         space.phase = phase
         space.phase_changed_at = now
         space.save(update_fields=["phase", "phase_changed_at"])
@@ -32,5 +34,7 @@ def set_phase(*, space: Space, by, phase: str, now: datetime) -> Space:
             text=_("“%(space)s” is now in the %(phase)s phase.") % {"space": space.title, "phase": space.get_phase_display().lower()},
             url=space.get_absolute_url(), now=now,
         )
+        audit.record(assembly=space.assembly, actor=by, action=audit.Action.SPACE_PHASE, target=space,
+                     details={"from": previous, "to": phase}, now=now)
         publish(f"assembly.{space.assembly_id}", {"type": "assembly.phase", "space": space.pk, "phase": phase})
     return space

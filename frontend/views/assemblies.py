@@ -70,13 +70,14 @@ def space(request, slug, code):
     assembly = visible_assembly(request, slug)
     space = _space_or_404(assembly, code)
     roadmap = selectors.roadmap_of(assembly, with_document=False)
-    items = list(selectors.current_items(roadmap, space=space)) if roadmap and roadmap.head_id else []
+    items = list(selectors.items_by_priority(roadmap, space=space)) if roadmap and roadmap.head_id else []
     can_set_phase = rules.can_set_phase(request.user, space)
     return render(request, "frontend/assemblies/space.html", {
         "assembly": assembly,
         "space": space,
         "roadmap": roadmap,
         "items": items,
+        "prioritised": any(row.priority is not None for row in items),
         "contributions": paginate(request, selectors.contributions_of_space(space), per_page=CONTRIBUTIONS_PER_PAGE),
         "can_propose": rules.can_propose(request.user, space),
         "can_set_phase": can_set_phase,

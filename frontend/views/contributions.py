@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assemblies import rules, selectors
+from assemblies import selectors_outcomes as outcomes
 from assemblies.core.diff import three_way, word_diff
 from assemblies.models import Contribution
 from assemblies.services import AmendmentConflict, AssemblyError
@@ -248,14 +249,18 @@ def rebase(request, slug, pk):
 # The page ---------------------------------------------------------------------------------------------
 
 def _revisions(request, contribution):
-    """A page of revisions, newest first, each with its diff from the revision before it."""
-    revisions = selectors.revisions_of(contribution)
-    page = paginate(request, revisions, per_page=REVISIONS_PER_PAGE, param="rpage")
-    rows = list(page.object_list)
-    older = revisions.filter(number__lt=rows[-1].number).first() if rows else None
+    """A page of revisions, newest first, each with its diff from the revision before it, in one query:
+    revisions are numbered 1 to `contribution.revision` without gaps, so the page is known beforehand."""
+    page = paginate(request, range(contribution.revision, 0, -1), per_page=REVISIONS_PER_PAGE, param="rpage")
+    numbers = list(page.object_list)
+    if not numbers:
+        return page, []
+    rows = list(selectors.revisions_of(contribution).filter(number__lte=numbers[0], number__gte=numbers[-1] - 1))
     pairs = []
     for index, revision in enumerate(rows):
-        before = rows[index + 1] if index + 1 < len(rows) else older
+        if revision.number < numbers[-1]:
+            break  # the revision before the page: only there to diff against
+        before = rows[index + 1] if index + 1 < len(rows) else None
         pairs.append({
             "revision": revision,
             "ops": word_diff(before.text, revision.text) if before else None,
@@ -294,8 +299,7 @@ def _render_detail(request, assembly, contribution, *, decision_form=None, statu
         "supported": user.is_authenticated and any(support.user_id == user.pk for support in supporters),
         "revisions": revisions,
         "revision_pairs": revision_pairs,
-        "adopted_version": selectors.adopted_version(contribution)
-        if contribution.status == Contribution.Status.ADOPTED else None,
+        "life": outcomes.life_of(contribution),
         "amendments": amendments,
         "can_edit": rules.can_edit_contribution(user, contribution),
         "can_withdraw": rules.can_withdraw(user, contribution),

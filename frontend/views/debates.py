@@ -115,6 +115,10 @@ def _subject_context(debate) -> dict:
     contribution = subject.contribution
     if contribution is not None and contribution.is_amendment and contribution.change != "delete":
         context["amendment_ops"] = word_diff(contribution.base_text, contribution.text)
+    poll = session_services.poll_of_debate(debate)
+    if poll is not None:
+        poll.accepting = poll.accepts_ballots_at(now())
+        context["poll"] = poll
     return context
 
 
@@ -534,12 +538,16 @@ def session_action(request, slug, pk, action):
             raise NotAllowed(_("This person is no longer waiting for the floor."))
         session_services.give_floor(session=found, by=user, request=target, now=at)
 
-    def move():
+    def chosen_point():
         chosen = request.POST.get("point", "")
-        point = found.agenda.filter(pk=int(chosen)).first() if chosen.isdigit() and len(chosen) < 19 else None
+        point = (found.agenda.select_related("debate").filter(pk=int(chosen)).first()
+                 if chosen.isdigit() and len(chosen) < 19 else None)
         if point is None:
             raise NotAllowed(_("This point is not on the session's agenda."))
-        session_services.move_to(session=found, by=user, point=point, now=at)
+        return point
+
+    def move():
+        session_services.move_to(session=found, by=user, point=chosen_point(), now=at)
 
     actions = {
         "raise": (lambda: session_services.raise_hand(session=found, user=user, now=at), _("Your hand is raised.")),
@@ -548,6 +556,10 @@ def session_action(request, slug, pk, action):
         "end-turn": (lambda: session_services.end_turn(session=found, by=user, now=at), ""),
         "move": (move, ""),
         "end": (lambda: session_services.end_session(session=found, by=user, now=at), _("The session has ended.")),
+        "poll-open": (lambda: session_services.open_point_poll(session=found, by=user, point=chosen_point(), now=at),
+                      _("The poll is open.")),
+        "poll-close": (lambda: session_services.close_point_poll(session=found, by=user, point=chosen_point(), now=at),
+                       _("The poll is closed and its result published.")),
     }
     if action not in actions:
         raise Http404

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from deliberate import ratelimit
 from frontend import poll_charts
 from frontend.poll_forms import BallotForm, PollForm
 from frontend.views.common import login_redirect, now, paginate, refused, visible_assembly
@@ -50,6 +52,27 @@ STATUS = [
     (services.TooFewForSecrecy, 409),
     (services.BrowserKeyRequired, 409),
 ]
+
+
+def _cast_wait(request, *, member=None) -> int:
+    """Spend one cast from the allowance of the member (the roll-call form) or else of the address (the
+    voting-code form and the JSON API, which must not look at who is signed in); 0 when allowed, else the
+    seconds to wait. Guards the board and the server's signing against floods and code guessing."""
+    if member is not None:
+        return ratelimit.spend(f"cast:member:{member.pk}", now=now(), limit=settings.DELIBERATE_CASTS_PER_MINUTE)
+    return ratelimit.spend(f"cast:address:{ratelimit.address_key(request)}", now=now(),
+                           limit=settings.DELIBERATE_CASTS_PER_ADDRESS_PER_MINUTE)
+
+
+def _too_fast(seconds: int) -> str:
+    return _("Too many ballots in the last minute: wait %(seconds)d seconds, then send yours again. Your "
+             "choice is kept.") % {"seconds": seconds}
+
+
+def _retry_after(response, seconds: int):
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response
 
 
 def status_for(error: services.PollError) -> int:
@@ -142,8 +165,22 @@ def poll_detail(request, public_id):
         board_key=_board_key_of(poll),
         accepting=poll.accepts_ballots_at(now()),
         contributions=poll.contributions.select_related("space").all(),
+        amendments_first=_amendments_first(poll),
     )
     return render(request, "frontend/polls/detail.html", context)
+
+
+def _amendments_first(poll: Poll) -> list:
+    """Parliamentary order: until a poll on a proposal opens, the amendments to decide first, each marked
+    when an adopted change put it in conflict (it can then only be rejected or withdrawn)."""
+    if poll.status != Poll.Status.DRAFT:
+        return []
+    from assemblies.services.roadmap import conflict_of
+
+    amendments = selectors.amendments_to_decide_first(poll)
+    for amendment in amendments:
+        amendment.in_conflict = conflict_of(amendment) is not None
+    return amendments
 
 
 def _board_key_of(poll: Poll) -> dict:
@@ -208,10 +245,13 @@ def poll_vote(request, public_id):
     credential = selectors.member_credential(setup, request.user)
     browser_signs = credential != services.public_b64u(services.custodial_key(poll, request.user.pk))
     form = BallotForm(poll, request.POST if request.method == "POST" else None)
-    status = 200
+    status, wait = 200, 0
     if form.is_bound:
         status = 400
-        if form.is_valid():
+        if wait := _cast_wait(request, member=request.user):
+            form.add_error(None, _too_fast(wait))
+            status = 429
+        elif form.is_valid():
             try:
                 receipt = services.cast_roll_call(poll=poll, user=request.user, choice=form.choice, now=now())
             except services.PollError as error:
@@ -220,10 +260,10 @@ def poll_vote(request, public_id):
             else:
                 messages.success(request, _("Your ballot is on the board."))
                 return redirect(reverse("poll_receipt", args=[poll.public_id, receipt["seq"]]))
-    return render(request, "frontend/polls/vote.html", _base(
+    return _retry_after(render(request, "frontend/polls/vote.html", _base(
         poll, form=form, title=title, credential=credential, browser_signs=browser_signs,
         accepting=poll.accepts_ballots_at(now()), my_ballots=selectors.member_ballots(poll, credential)[:5],
-    ), status=status)
+    ), status=status), wait)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -235,10 +275,13 @@ def poll_vote_code(request, public_id):
     if not poll.is_secret:
         raise Http404
     form = BallotForm(poll, request.POST if request.method == "POST" else None, with_code=True)
-    status = 200
+    status, wait = 200, 0
     if form.is_bound:
         status = 400
-        if form.is_valid():
+        if wait := _cast_wait(request):
+            form.add_error(None, _too_fast(wait))
+            status = 429
+        elif form.is_valid():
             try:
                 receipt = services.cast_with_code(poll=poll, code=form.cleaned_data["code"], choice=form.choice, now=now())
             except services.PollError as error:
@@ -246,9 +289,9 @@ def poll_vote_code(request, public_id):
                 status = status_for(error)
             else:
                 return _receipt_page(request, poll, receipt, just_cast=True)
-    return render(request, "frontend/polls/vote_code.html", _base(
+    return _retry_after(render(request, "frontend/polls/vote_code.html", _base(
         poll, form=form, accepting=poll.accepts_ballots_at(now()),
-    ), status=status)
+    ), status=status), wait)
 
 
 def _csrf_refusal(request):
@@ -264,6 +307,8 @@ def poll_ballots(request, public_id):
     poll = selectors.poll_by_public_id(public_id)
     if poll is None:
         return JsonResponse({"error": _("There is no such poll.")}, status=404)
+    if wait := _cast_wait(request):
+        return _retry_after(JsonResponse({"error": _too_fast(wait), "retry_after": wait}, status=429), wait)
     try:
         data = request.body
     except RawPostDataException:  # a multipart form, already parsed by the CSRF check

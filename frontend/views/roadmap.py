@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assemblies import rules, selectors
-from assemblies.core.blame import blame
+from assemblies import selectors_outcomes as outcomes
+from assemblies.core.blame import blame, last_change
 from assemblies.core.diff import diff_roadmaps, word_diff
 from assemblies.services import AssemblyError
 from assemblies.services import roadmap as roadmap_services
@@ -31,10 +32,12 @@ from frontend.views.common import (
     role_label,
     visible_assembly,
 )
+from polls import selectors as poll_selectors
 
 # Items per page of a whole roadmap or diff: keeps a page of the example roadmap under 14 KB compressed.
 ITEMS_PER_PAGE = 40
 HISTORY_PER_PAGE = 25
+HISTORY_EDITIONS = 5  # the newest editions listed above the history; the rest on their own page
 ITEM_CHANGES_PER_PAGE = 10
 AMENDMENTS_PER_PAGE = 20
 
@@ -92,6 +95,7 @@ def _document_page(request, assembly, roadmap, version, *, current: bool):
         "warnings": document["provenance"].get("warnings", []) if version.number == 1 else [],
         "can_edit_roadmap": rules.can_edit_roadmap(request.user, assembly),
         "role": role_label(request.user, assembly),
+        "latest_edition": outcomes.latest_edition(roadmap) if current else None,
     })
 
 
@@ -124,6 +128,9 @@ def history(request, slug):
         "assembly": assembly,
         "roadmap": roadmap,
         "versions": paginate(request, selectors.history(roadmap), per_page=HISTORY_PER_PAGE),
+        "editions": list(outcomes.editions_of(roadmap)[:HISTORY_EDITIONS + 1]),
+        "history_editions": HISTORY_EDITIONS,
+        "can_publish": rules.can_publish_edition(request.user, assembly),
     })
 
 
@@ -259,7 +266,11 @@ def item(request, slug, ref):
     states = selectors.item_history(found)
     latest = states[-1] if states else None
     current_text = latest.text if latest is not None else None
-    spans = blame([(state.number, state.text, state.version) for state in states]) if current_text else []
+    lineage = [(state.number, state.text, state.version) for state in states]
+    spans = blame(lineage) if current_text else []
+    origin = last_change(lineage)  # the version that put the current text there, and what decided it
+    origin = origin[1] if origin is not None else None
+    origin_poll = poll_selectors.poll_by_public_id(origin.poll_ref) if origin is not None and origin.poll_ref else None
     amendments = paginate(request, selectors.amendments_of_item(found), per_page=AMENDMENTS_PER_PAGE, param="apage")
     for amendment in amendments:
         amendment.in_conflict = (
@@ -270,6 +281,8 @@ def item(request, slug, ref):
         "roadmap": roadmap,
         "item": found,
         "text": current_text,
+        "origin": origin,
+        "origin_poll": origin_poll,
         "removed_in": latest.number if current_text is None and latest is not None else None,
         "changes": paginate(request, _changes(states), per_page=ITEM_CHANGES_PER_PAGE, param="hpage"),
         "spans": [(span.text.rstrip(), span.text[len(span.text.rstrip()):], span.version) for span in spans],

@@ -1060,7 +1060,8 @@ def _fast_ballot(ctx: _ScanContext, text: str, index: int, expected_prev: str | 
 
     Returns ``(prev, cred, nonce, choice_text)``, or None when the line does not have the exact
     canonical ballot layout (or its choice is not canonical and valid): the caller then runs the
-    generic checks, which name the problem. Raises BoardError only for a bad signature.
+    generic checks, which name the problem (a bad signature included, so that a line with several faults
+    is reported exactly as the generic path reports it: its prev first).
     """
     match = ctx.ballot_line.fullmatch(text)
     if match is None:
@@ -1081,7 +1082,7 @@ def _fast_ballot(ctx: _ScanContext, text: str, index: int, expected_prev: str | 
     # JCS(body without sig): the body's text up to ',"sig":"', then the signer member.
     unsigned = text[8 : match.start(4) - 8] + ',"signer":"' + signer + '"}'
     if not verify_raw(b64u_decode_valid(cred), DST_BALLOT + unsigned.encode("utf-8"), b64u_decode_valid(sig)):
-        raise BoardError("body.sig does not verify with the ballot's credential (body.cred)")
+        return None
     return prev, cred, nonce, choice_text
 
 

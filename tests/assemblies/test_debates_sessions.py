@@ -198,3 +198,126 @@ async def test_the_session_socket_refuses_anonymous_and_outsiders_of_a_private_a
         connected, closed_with = await communicator.connect()
         assert not connected and closed_with == code
         await communicator.disconnect()
+
+
+# Polls on the agenda ----------------------------------------------------------------------------------
+
+def poll_on_agenda(world, **kwargs):
+    """A draft roll-call motion, its debate, and a session whose first point is that debate."""
+    from tests.polls.pollkit import make_poll
+
+    poll = make_poll(world.assembly, world.convenor, **kwargs)
+    debate = debates.debate_for(poll=poll, now=timezone.now())
+    session = start(world, debates=[debate, world.debate])
+    return poll, session
+
+
+@pytest.mark.django_db
+def test_a_point_shows_the_poll_it_is_about_and_a_proposal_shows_the_poll_deciding_it(world):
+    from polls.models import Poll
+    from tests import factories
+    from tests.polls.pollkit import make_poll, open_poll
+
+    poll, session = poll_on_agenda(world)
+    panel = sessions.panel_context(session, now=timezone.now())
+    assert panel["poll"] == poll and panel["agenda"][1].poll is None
+    from assemblies.models import Item, Space
+
+    Space.objects.filter(pk=world.space.pk).update(phase="drafting")  # amendments are written in drafting
+    amendment = factories.amend(world.ana, Item.objects.get(pk=world.item.pk), "A better text for the item.")
+    closed_earlier = make_poll(world.assembly, world.convenor, subject_type="amendment", contributions=[amendment])
+    Poll.objects.filter(pk=closed_earlier.pk).update(status=Poll.Status.CLOSED)
+    deciding = make_poll(world.assembly, world.convenor, subject_type="amendment", contributions=[amendment])
+    open_poll(deciding, world.convenor)
+    debate = debates.debate_for(contribution=amendment, now=timezone.now())
+    assert sessions.poll_of_debate(debate) == deciding  # the open one, not the older closed one
+    assert sessions.poll_of_debate(world.debate) is None
+
+
+@pytest.mark.django_db
+def test_the_chair_opens_and_closes_the_poll_from_the_session(world, sent, committing):
+    from polls.models import Poll
+    from polls.services import cast_roll_call
+
+    poll, session = poll_on_agenda(world)
+    point = session.current_point
+    with committing():
+        sessions.open_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.OPEN
+    update = sent.of("session.update")[-1]
+    assert update["poll"] == poll.pk and "0 ballots cast" in update["html"] and f"/polls/{poll.public_id}/vote/" in update["html"]
+    for person, choice in ((world.convenor, "yes"), (world.moderator, "no"), (world.ana, "yes"), (world.kofi, "abstain")):
+        with committing():
+            cast_roll_call(poll=poll, user=person, choice=choice, now=timezone.now())
+    turnout = sent.of("poll.turnout")
+    assert [event["count"] for event in turnout] == [1, 2, 3, 4] and all(set(e) == {"type", "count"} for e in turnout)
+    with committing():
+        sessions.close_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.CLOSED
+    assert "Closed with 4 ballots." in sent.of("session.update")[-1]["html"]
+
+
+@pytest.mark.django_db
+def test_poll_refusals_become_the_sessions_error_messages(world):
+    poll, session = poll_on_agenda(world)
+    point = session.current_point
+    with pytest.raises(NotAllowed, match="Only the chair"):
+        sessions.open_point_poll(session=session, by=world.ana, point=point, now=timezone.now())
+    with pytest.raises(NotAllowed, match="never opened"):
+        sessions.close_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
+    sessions.open_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
+    with pytest.raises(NotAllowed, match="already opened"):
+        sessions.open_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
+    with pytest.raises(NotAllowed, match="everyone eligible has voted: 0 of 4"):
+        sessions.close_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
+    other = session.agenda.get(position=2)
+    with pytest.raises(NotAllowed, match="No poll decides this point"):
+        sessions.open_point_poll(session=session, by=world.convenor, point=other, now=timezone.now())
+
+
+@pytest.mark.django_db
+def test_a_secret_poll_with_paper_codes_is_opened_from_its_own_page_only(world):
+    from assemblies.services import membership
+    from polls.models import Poll
+    from tests import factories
+
+    link = membership.create_join_link(assembly=world.assembly, by=world.convenor, now=timezone.now())
+    for number in range(3):  # a secret poll needs five voters
+        membership.join_by_link(token=link.token, user=factories.user(f"Voter {number}"), now=timezone.now())
+    poll, session = poll_on_agenda(world, secrecy="credential", delivery="paper")
+    with pytest.raises(NotAllowed, match="printed on paper"):
+        sessions.open_point_poll(session=session, by=world.convenor, point=session.current_point, now=timezone.now())
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.DRAFT
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_session_and_debate_sockets_follow_the_turnout_but_never_the_choices(live_world):
+    from polls.services import cast_roll_call
+
+    world = live_world
+    poll, session = await database_sync_to_async(poll_on_agenda)(world)
+    await database_sync_to_async(sessions.open_point_poll)(session=session, by=world.convenor,
+                                                         point=session.current_point, now=timezone.now())
+    debate_id = session.current_point.debate_id
+    cookie = await database_sync_to_async(session_cookie)(world.kofi)
+    headers = [ORIGIN, (b"cookie", cookie)]
+    panel = WebsocketCommunicator(application, f"/ws/sessions/{session.pk}/", headers=headers)
+    debate = WebsocketCommunicator(application, f"/ws/debates/{debate_id}/", headers=headers)
+    assert (await panel.connect())[0] and (await debate.connect())[0]
+    assert (await debate.receive_json_from(timeout=3))["type"] == "debate.presence"
+    await database_sync_to_async(cast_roll_call)(poll=poll, user=world.ana, choice="no", now=timezone.now())
+    for socket in (panel, debate):
+        frame = await socket.receive_json_from(timeout=3)
+        while frame["type"] != "poll.turnout":
+            frame = await socket.receive_json_from(timeout=3)
+        assert frame == {"type": "poll.turnout", "poll": poll.pk, "count": 1, "text": "1 ballot cast"}
+    # Reconnecting pages ask for the state again: the count, still no result.
+    await debate.send_json_to({"type": "since", "last_id": 0})
+    assert (await debate.receive_json_from(timeout=3))["type"] == "debate.since"
+    state = await debate.receive_json_from(timeout=3)
+    assert state["type"] == "poll.state" and "1 ballot cast" in state["html"] and "Closed" not in state["html"]
+    await panel.disconnect()
+    await debate.disconnect()

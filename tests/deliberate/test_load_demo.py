@@ -35,3 +35,37 @@ def test_load_demo_is_idempotent_and_shows_the_loop():
     assert set(Poll.objects.filter(assembly=assembly).values_list("status", flat=True)) == {"open", "closed"}
     in_conflict = [c for c in Contribution.objects.filter(space__assembly=assembly, kind="amendment", status="open") if c.target_item_id and roadmap.conflict_of(c)]
     assert in_conflict, "the demo shows an amendment in conflict"
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_the_demo_plays_decisions_by_polls_into_the_roadmap():
+    """Amendments adopted by a roll-call and by a secret poll, one rejected by a poll, and a priorities poll:
+    each adoption and the priorities are versions whose provenance names a closed poll whose board verifies."""
+    from polls import services as poll_services
+    from polls.core.board import verify_board
+    from polls.models import Poll
+    from polls.selectors import board_bytes
+
+    call_command("load_demo", stdout=StringIO())
+    assembly = Assembly.objects.get(slug="sse-forum")
+    by_poll = RoadmapVersion.objects.filter(roadmap__assembly=assembly).exclude(poll_ref="").order_by("number")
+    assert [v.kind for v in by_poll] == ["amendment", "amendment", "priorities"]
+    for version in by_poll:
+        poll = Poll.objects.get(public_id=version.poll_ref)
+        provenance = roadmap.document_of(version)["provenance"]
+        assert poll.fingerprint in str(provenance) and poll.result_entry in str(provenance)
+        report = verify_board(list(board_bytes(poll)), board_key=poll_services.board_key().public)
+        assert report.valid, report.errors
+    secrecies = {Poll.objects.get(public_id=v.poll_ref).secrecy for v in by_poll if v.kind == "amendment"}
+    assert secrecies == {"roll-call", "credential"}
+    rejected_by_poll = Contribution.objects.filter(space__assembly=assembly, status="rejected", polls__status="closed")
+    assert rejected_by_poll.exists()
+    ranked = roadmap.document_of(by_poll.last())
+    priorities = [item["priority"] for section in ranked["sections"] if section["code"] == "EDU" for item in section["items"]]
+    assert sorted(p for p in priorities if p is not None) == list(range(1, len(priorities) + 1))
+    from assemblies.models import Edition
+
+    edition = Edition.objects.get(roadmap__assembly=assembly)
+    assert edition.version_id == assembly.roadmap.head_id and edition.name == "Roadmap 2026"
+    assert by_poll.first().poll_ref in edition.notes

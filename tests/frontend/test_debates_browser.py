@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.livekit import live_site
+from tests.livekit import live_site, post_form
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 10_000
@@ -124,5 +124,56 @@ def test_a_live_session_queue_and_timer_update_for_everyone(browser, site):
     first = timer.text_content()
     ana.wait_for_timeout(2100)
     assert timer.text_content() != first  # the speaking time counts down
+    chair_context.close()
+    ana_context.close()
+
+
+def test_the_chair_runs_a_session_with_a_speaker_queue_and_a_poll(browser, site):
+    """The "done when" of live sessions: a hand raised, the floor given, a poll opened from the session,
+    a member's ballot through the plain form, its turnout reaching the chair without a reload (a count,
+    never a result), and the poll closed from the session."""
+    data, last = site.data, len(site.bases) - 1
+    slug, poll_page = data["slug"], f"/polls/{data['poll_public_id']}/vote/"
+    chair_context, chair = reader(browser, site, 0, "convenor", path=f"/a/{slug}/sessions/")
+    chair.get_by_label("Title").fill("Plenary with a vote")
+    chair.locator(f"input[name=agenda][value='poll:{data['poll']}']").check()
+    chair.get_by_role("button", name="Start").click()
+    session_path = chair.url.removeprefix(site.bases[0])
+    panel = chair.locator("#panel")
+    assert panel.get_by_text("This poll is a draft").is_visible()
+
+    ana_context, ana = reader(browser, site, last, "ana", path=session_path)
+    ana.get_by_role("button", name="Raise my hand").click()
+    chair.locator("#panel .queue", has_text="Ana").wait_for(timeout=TIMEOUT_MS)
+    chair.reload()
+    chair.get_by_role("button", name="Give the floor").click()
+    ana.get_by_text("Ana has the floor").wait_for(timeout=TIMEOUT_MS)
+
+    chair.get_by_role("button", name="Open the poll").click()
+    assert chair.get_by_text("The poll is open.").is_visible()
+    assert panel.locator(".turnout", has_text="0 ballots cast").is_visible()
+    chair.evaluate("window.notReloaded = true")
+    # Ana's panel shows the open poll and its vote link without a reload; she votes with the plain form.
+    ana.locator("#panel .poll").get_by_role("link", name="Vote").click()
+    ana.get_by_label("Yes").check()
+    ana.get_by_role("button", name="Cast my ballot").click()
+    ana.get_by_text("Your ballot is on the board").first.wait_for(timeout=TIMEOUT_MS)
+
+    panel.locator(".turnout", has_text="1 ballot cast").wait_for(timeout=TIMEOUT_MS)
+    assert chair.evaluate("window.notReloaded") is True
+    assert "Yes" not in panel.inner_text()  # a count, never a partial result
+
+    # Closing early needs every eligible ballot: the chair is told why, then the others vote.
+    chair.get_by_role("button", name="Close the poll now").click()
+    assert chair.get_by_text("1 of 4 have").is_visible()
+    for person in ("convenor", "moderator", "kofi"):
+        response = post_form(site.bases[0], poll_page, poll_page, session=data["sessions"][person],
+                             fields={"choice": "no"})
+        assert response.status == 302
+    chair.get_by_role("button", name="Close the poll now").click()
+    assert chair.get_by_text("The poll is closed and its result published.").is_visible()
+    assert panel.get_by_text("Closed with 4 ballots.").is_visible()
+    ana.goto(site.bases[last] + session_path)
+    assert ana.locator("#panel").get_by_text("Closed with 4 ballots.").is_visible()
     chair_context.close()
     ana_context.close()

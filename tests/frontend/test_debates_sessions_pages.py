@@ -96,3 +96,53 @@ def test_unknown_actions_and_bad_choices_are_refused_cleanly(client, world):
     response = client.post(reverse("live_session_start", args=[world.assembly.slug]),
                            {"title": "", "speaking_seconds": "7", "agenda": ["space:999999"]})
     assert response.status_code == 400
+
+
+def test_the_chair_opens_and_closes_the_current_points_poll_and_members_see_turnout_on_reload(client, world):
+    from assemblies.services import debates
+    from polls.models import Poll
+    from polls.services import cast_roll_call
+    from tests.polls.pollkit import make_poll
+
+    poll = make_poll(world.assembly, world.convenor, title="Adopt the charter")
+    debate = debates.debate_for(poll=poll, now=timezone.now())
+    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
+                                          debates=[debate, world.debate], now=timezone.now())
+    client.force_login(world.convenor)
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert "Adopt the charter" in page and "This poll is a draft" in page and "Open the poll" in page
+    point = {"point": str(session.current_point_id)}
+    response = client.post(action(session, "poll-open"), point, follow=True)
+    assert "The poll is open." in response.content.decode()
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.OPEN
+    # Closing early needs every eligible ballot: the polls' refusal is the page's message.
+    page = client.post(action(session, "poll-close"), point, follow=True).content.decode()
+    assert "A poll closes early only when everyone eligible has voted: 0 of 4 have." in page
+
+    cast_roll_call(poll=poll, user=world.ana, choice="yes", now=timezone.now())
+    client.force_login(world.kofi)
+    for url in (session.get_absolute_url(), debate.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert "1 ballot cast" in page and reverse("poll_vote", args=[poll.public_id]) in page
+        assert "Open the poll" not in page and "Close the poll now" not in page
+    assert client.post(action(session, "poll-close"), point).status_code == 302  # refused: not the chair
+    poll.refresh_from_db()
+    assert poll.status == Poll.Status.OPEN
+
+    for person in (world.convenor, world.moderator, world.kofi):
+        cast_roll_call(poll=poll, user=person, choice="no", now=timezone.now())
+    client.force_login(world.convenor)
+    page = client.post(action(session, "poll-close"), point, follow=True).content.decode()
+    assert "The poll is closed and its result published." in page and "Closed with 4 ballots." in page
+    assert reverse("poll_results", args=[poll.public_id]) in page
+
+
+def test_poll_actions_refuse_points_of_other_sessions_and_points_without_a_poll(client, world):
+    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
+                                          debates=[world.debate], now=timezone.now())
+    client.force_login(world.convenor)
+    for data, message in (({"point": "x"}, "not on the session"), ({"point": str(session.current_point_id)},
+                                                                   "No poll decides this point")):
+        page = client.post(action(session, "poll-open"), data, follow=True).content.decode()
+        assert message in page

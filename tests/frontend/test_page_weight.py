@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assemblies.models import Item
-from assemblies.services import contributions
+from assemblies.services import contributions, editions
 from assemblies.services import roadmap as roadmap_services
 from tests.frontend.conftest import first_item, key
 
@@ -46,6 +46,10 @@ def test_every_page_with_its_stylesheet_stays_under_14_kb_compressed(client, peo
                                    now=timezone.now())
     head = assembly.roadmap.versions.order_by("-number").first().number
     slug = assembly.slug
+    edition = editions.publish_edition(roadmap=assembly.roadmap, version_number=head, name="Roadmap 2026",
+                                       notes=editions.release_notes(roadmap=assembly.roadmap, version=assembly.roadmap.head,
+                                                                    base_url="http://testserver"),
+                                       by=people.convenor, now=timezone.now())
     urls = [
         reverse("home"),
         reverse("assembly", args=[slug]),
@@ -60,6 +64,11 @@ def test_every_page_with_its_stylesheet_stays_under_14_kb_compressed(client, peo
         reverse("amend_item", args=[slug, item.ref]),
         reverse("assembly_members", args=[slug]),
         reverse("notifications"),
+        reverse("roadmap_editions", args=[slug]),
+        reverse("roadmap_edition", args=[slug, edition.slug]),
+        reverse("roadmap_edition", args=[slug, edition.slug]) + "?page=2",
+        reverse("roadmap_edition_new", args=[slug]),
+        reverse("my_contributions"),
     ]
     client.force_login(people.convenor)
     css = stylesheet_weight()

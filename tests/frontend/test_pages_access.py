@@ -29,6 +29,7 @@ def pages_of(slug, item, contribution, code):
         "export_csv": reverse("roadmap_export", args=[slug, 1, "csv"]),
         "item": reverse("item", args=[slug, item.ref]),
         "contribution": reverse("contribution", args=[slug, contribution.pk]),
+        "editions": reverse("roadmap_editions", args=[slug]),
     }
 
 
@@ -55,6 +56,7 @@ def all_private_urls(assembly, item, amendment):
     urls.update({
         "join": reverse("assembly_join", args=[slug]),
         "import": reverse("roadmap_import", args=[slug]),
+        "edition_new": reverse("roadmap_edition_new", args=[slug]),
         "edit_item": reverse("item_edit", args=[slug, item.ref]),
         "edit": reverse("contribution_edit", args=[slug, amendment.pk]),
         "rebase": reverse("contribution_rebase", args=[slug, amendment.pk]),

@@ -484,3 +484,13 @@ def test_random_mutations_get_the_same_verdict_through_the_pool(ops):
         pooled = B.verify_board(mutated, workers=2)
     alone = B.verify_board(mutated, workers=1)
     assert pooled.errors == alone.errors and pooled.valid == alone.valid
+
+
+def test_a_line_with_a_bad_prev_and_a_bad_signature_reports_the_same_first_error_on_both_paths():
+    """Found by the property above: two flips in the first ballot line (its signature and its prev)."""
+    original = list(fuzz_board())
+    mutated = mutate(original, [("flip", 1, 207, 1), ("flip", 1, 499924, 1)])
+    report = B.verify_board(mutated)
+    with mock.patch.object(B, "_fast_ballot", lambda *args: None):
+        generic = B.verify_board(mutated)
+    assert not report.valid and generic.errors == report.errors

@@ -35,6 +35,7 @@ class Command(BaseCommand):
     def problems_of(self, roadmap):
         versions = list(RoadmapVersion.objects.filter(roadmap=roadmap).order_by("number"))
         documents, hashes, problems = [], [], []
+        previous = None
         for version in versions:
             try:
                 document = document_from_bytes(bytes(version.document))
@@ -45,11 +46,21 @@ class Command(BaseCommand):
                 problems.append(f"version {version.number}: its document says number {document['number']}")
             documents.append(document)
             hashes.append(version.content_hash)
+            problems += self.links_disagree(version, document, previous)
+            previous = version
             problems += self.rows_disagree(version, document)
         problems += [error.message for error in verify_chain(documents, stored_hashes=hashes)]
         if versions and roadmap.head_id != versions[-1].pk:
             problems.append(f"the current version is not the last one (v{versions[-1].number})")
         return problems
+
+    def links_disagree(self, version, document, previous):
+        """The parent columns (which the pages follow) must say what the hashed document says."""
+        if version.parent_hash != (document.get("parent_hash") or ""):
+            return [f"version {version.number}: its stored parent hash differs from its document's"]
+        if version.parent_id != (previous.pk if previous is not None else None):
+            return [f"version {version.number}: its parent link does not point at the version before it"]
+        return []
 
     def rows_disagree(self, version, document):
         expected = [(item["ref"], item["text"], item["priority"]) for section in document["sections"] for item in section["items"]]

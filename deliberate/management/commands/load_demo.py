@@ -12,11 +12,11 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from assemblies.models import Assembly, Contribution, Item, Phase, Role
-from assemblies.services import contributions, membership, roadmap, spaces
+from assemblies.models import Assembly, Contribution, Item, Phase, Roadmap, Role
+from assemblies.services import contributions, editions, membership, roadmap, spaces
 from deliberate import services
 from deliberate.models import User
-from polls.demo import load_demo_polls
+from polls.demo import load_demo_decisions, load_demo_polls
 
 DEMO_PASSWORD = "demo-deliberate"
 DEMO_SLUG = "sse-forum"
@@ -49,11 +49,26 @@ class Command(BaseCommand):
             self.stdout.write(f"The demo assembly /a/{DEMO_SLUG}/ is already there.")
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             polls = load_demo_polls(assembly, people)
+            if polls:
+                polls += load_demo_decisions(assembly, people, start=timezone.now() - timedelta(days=9))
         if polls:
             self.stdout.write(f"Created {len(polls)} demo polls: /polls/a/{DEMO_SLUG}/")
+            edition = self.edition(assembly, people["convenor"])
+            self.stdout.write(f"Published the edition “{edition.name}”: {edition.get_absolute_url()}")
         self.stdout.write("Demo log-ins (password for all: %s):" % DEMO_PASSWORD)
         for email, name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {role:<10} {email}")
+
+    def edition(self, assembly: Assembly, convenor: User):
+        """The roadmap as the polls left it, published with its generated release notes."""
+        roadmap_ = Roadmap.objects.select_related("head").get(assembly=assembly)  # as the polls left it
+        head = roadmap_.head
+        notes = editions.release_notes(roadmap=roadmap_, version=head)
+        return editions.publish_edition(
+            roadmap=roadmap_, version_number=head.number, name="Roadmap 2026",
+            notes="The roadmap after the first round of amendments and priorities.\n\n" + notes,
+            by=convenor, now=timezone.now(),
+        )
 
     def people(self) -> dict[str, User]:
         people = {}

@@ -43,15 +43,27 @@
     }
   }
 
+  // The poll beside the debate: its turnout (a count, never a result) and its state.
+  function poll(data) {
+    var box = document.querySelector(".poll[data-poll='" + data.poll + "']");
+    if (!box) return;
+    if (data.html) { box.outerHTML = data.html; return; }
+    var count = box.querySelector(".turnout");
+    if (count && data.count > +count.dataset.count) { count.dataset.count = data.count; count.textContent = data.text; }
+  }
+
   function connect() {
     var socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + list.dataset.ws);
-    var opened = false;
+    var opened = false, check = null;
+    function catchUp() { socket.send(JSON.stringify({type: "since", last_id: last, at: at})); }
     socket.onopen = function () {
       opened = everOpen = true;
       failures = 0;
       delay = 1000;
       say("");
-      socket.send(JSON.stringify({type: "since", last_id: last, at: at}));
+      catchUp();
+      // Live events are delivered at most once: ask for anything missed now and then.
+      check = setInterval(catchUp, 50000 + Math.random() * 20000);
     };
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
@@ -60,9 +72,11 @@
         data.messages.forEach(function (m) { place(m.id, m.reply_to, m.html, m.at); });
         if (data.more) say(texts.more);
       } else if (data.type === "error") say(data.message);
+      else if (data.type === "poll.turnout" || data.type === "poll.state") poll(data);
       else if (data.id && data.html) place(data.id, data.reply_to, data.html, data.at);
     };
     socket.onclose = function (event) {
+      clearInterval(check);
       // Refused (4401, 4403) or never accepted again and again: the page still works by reload.
       if (event.code === 4401 || event.code === 4403 || (!opened && !everOpen && ++failures > 5)) {
         say(texts.off);

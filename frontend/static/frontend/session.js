@@ -1,5 +1,6 @@
-/* Live session: replaces the panel (speaker, queue, agenda) as it changes and counts the speaking time
-   down every second. Without it, the page refreshes itself every 15 seconds. */
+/* Live session: replaces the panel (speaker, queue, agenda, the current point's poll) as it changes,
+   shows the poll's turnout as ballots arrive, and counts the speaking time down every second. Without
+   it, the page refreshes itself every 15 seconds. */
 (function () {
   "use strict";
   var box = document.getElementById("session");
@@ -16,6 +17,16 @@
     });
   }
 
+  // The turnout of the current point's poll (a count, never a result), kept at the highest seen: a
+  // panel rendered a moment earlier may arrive after a newer count.
+  var counts = {};
+  function turnout() {
+    box.querySelectorAll(".poll[data-poll]").forEach(function (poll) {
+      var seen = counts[poll.dataset.poll], count = poll.querySelector(".turnout");
+      if (seen && count && seen.count > +count.dataset.count) { count.dataset.count = seen.count; count.textContent = seen.text; }
+    });
+  }
+
   function connect() {
     var socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + box.dataset.ws);
     var opened = false;
@@ -28,7 +39,16 @@
     };
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
-      if (data.type === "session.update") box.innerHTML = data.html;
+      if (data.type === "session.update") {
+        box.innerHTML = data.html;
+        turnout();
+      } else if (data.type === "poll.turnout") {
+        if (!counts[data.poll] || data.count > counts[data.poll].count) counts[data.poll] = data;
+        turnout();
+      } else if (data.type === "poll.state") {
+        var poll = box.querySelector(".poll[data-poll='" + data.poll + "']");
+        if (poll) poll.outerHTML = data.html;
+      }
     };
     socket.onclose = function (event) {
       if (event.code === 4401 || event.code === 4403 || (!opened && !everOpen && ++failures > 5)) return;

@@ -2,7 +2,8 @@
 
 Runs the standalone verifier's checks (polls.core.board.verify_board) on the stored lines, pins the
 configured board key, and compares the board with what the database says about it: fingerprint, head,
-number of ballots and published result. Exits 1 with the line and the reason on any mismatch (for
+number of ballots, published result, and the columns copied out of each line (entry hash, sequence, type,
+and a ballot's credential, nonce and tracker, which receipts and look-ups are served from). Exits 1 with the line and the reason on any mismatch (for
 example a line edited directly in the database).
 """
 
@@ -13,9 +14,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from polls import selectors, services
-from polls.core.board import entry_hash, verify_board
-from polls.core.canonical import canonical_text, parse_json
-from polls.models import Poll
+from polls.core.board import entry_hash, tracker, verify_board
+from polls.core.canonical import JSONFormatError, canonical_text, parse_json
+from polls.models import BoardLine, Poll
 
 
 class Command(BaseCommand):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         report = verify_board(lines, board_key=services.board_key().public, allow_open=poll.status == Poll.Status.OPEN)
         problems = [(line, why) for line, why in report.errors]
         problems += self._against_database(poll, lines, report)
+        problems += self._columns_against_lines(poll)
         if problems:
             for line, why in problems:
                 where = f"line {line}" if line is not None else "board"
@@ -46,6 +48,30 @@ class Command(BaseCommand):
             f"{poll_id}: VALID ({state}; {report.lines} lines, {report.counts['ballots']} ballots, "
             f"{report.counts['counted']} counted; head {report.head})"
         )
+
+    def _columns_against_lines(self, poll):
+        """The columns copied out of each line (receipts, revotes and tracker look-ups read them) must say
+        what the line says."""
+        problems = []
+        rows = (BoardLine.objects.filter(poll=poll).order_by("seq")
+                .values_list("seq", "type", "data", "entry_hash", "cred", "nonce", "tracker"))
+        for seq, kind, data, digest, cred, nonce, tracker_code in rows.iterator(chunk_size=1000):
+            data = bytes(data)
+            if digest != entry_hash(data + b"\n"):
+                problems.append((seq, "the entry hash stored beside this line is not the line's hash"))
+            try:
+                entry = parse_json(data)
+            except JSONFormatError:
+                continue  # the verifier names this line already
+            if not isinstance(entry, dict) or entry.get("seq") != seq or entry.get("type") != kind:
+                problems.append((seq, "the sequence number or type stored beside this line differs from the line"))
+                continue
+            if kind == BoardLine.Type.BALLOT:
+                body = entry.get("body")
+                expected = (body.get("cred"), body.get("nonce"), tracker(body)) if isinstance(body, dict) else None
+                if expected != (cred, nonce, tracker_code):
+                    problems.append((seq, "the credential, nonce or tracker stored beside this ballot differs from it"))
+        return problems
 
     def _against_database(self, poll, lines, report):
         problems = []

@@ -1,0 +1,1 @@
+"""Pure code of the project package (standard library and rfc8785 only, no Django)."""
