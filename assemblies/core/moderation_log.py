@@ -1,4 +1,4 @@
-"""The moderation log's entries as canonical JSON in a hash chain (pure: standard library and rfc8785).
+"""The moderation log's entries as canonical JSON in a hash chain (pure; the chain itself is `deliberate.core.hash_chain`).
 
 Each entry of an assembly's log is a JSON object naming its number, what was done, by whom, to what,
 why and when, and the hash of the entry before it; its hash is the SHA-256 of its RFC 8785 bytes. An
@@ -8,12 +8,11 @@ log was only appended to.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-import rfc8785
+from deliberate.core import hash_chain
+from deliberate.core.hash_chain import canonical_bytes, entry_hash  # noqa: F401 (this log's API)
 
 FORMAT = "deliberate/moderation-entry/1"
 
@@ -38,25 +37,6 @@ def entry_document(
     }
 
 
-def canonical_bytes(document: Mapping[str, Any]) -> bytes:
-    return rfc8785.dumps(document)
-
-
-def entry_hash(document_bytes: bytes) -> str:
-    return hashlib.sha256(document_bytes).hexdigest()
-
-
 def verify_chain(entries: Iterable[tuple[bytes, str]]) -> list[str]:
     """Check stored (document bytes, hash) pairs, oldest first; returns the problems (none: intact)."""
-    problems = []
-    previous = ""
-    for expected_number, (document_bytes, stored_hash) in enumerate(entries, start=1):
-        if entry_hash(document_bytes) != stored_hash:
-            problems.append(f"entry {expected_number}: its bytes do not match its hash")
-        document = json.loads(document_bytes)
-        if document.get("number") != expected_number:
-            problems.append(f"entry {expected_number}: numbered {document.get('number')}")
-        if document.get("previous_hash") != previous:
-            problems.append(f"entry {expected_number}: does not follow the entry before it")
-        previous = stored_hash
-    return problems
+    return hash_chain.verify_chain(entries, format=FORMAT, kind="a moderation entry")

@@ -1,19 +1,18 @@
-"""The audit log's entries as canonical JSON in a hash chain (pure: standard library and rfc8785).
+"""The audit log's entries as canonical JSON in a hash chain (pure; the chain itself is `deliberate.core.hash_chain`).
 
 Each entry of an assembly's audit log is a JSON object naming its number, what was done, by whom (a user
 id, or null for the system: a scheduled job or an administrator at the command line), on what, with which
 details, when, and the hash of the entry before it. Its hash is the SHA-256 of its RFC 8785 bytes, as in
-the moderation log (`assemblies.core.moderation_log`), whose chain check it shares.
+the moderation log (`assemblies.core.moderation_log`): both are `deliberate.core.hash_chain`s.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import rfc8785
+from deliberate.core import hash_chain
+from deliberate.core.hash_chain import canonical_bytes, entry_hash  # noqa: F401 (this log's API)
 
 FORMAT = "deliberate/audit-entry/1"
 
@@ -37,37 +36,6 @@ def entry_document(
     }
 
 
-def canonical_bytes(document: Mapping[str, Any]) -> bytes:
-    return rfc8785.dumps(document)
-
-
-def entry_hash(document_bytes: bytes) -> str:
-    return hashlib.sha256(document_bytes).hexdigest()
-
-
 def verify_chain(entries: Iterable[tuple[bytes, str]]) -> list[str]:
-    """Check stored (document bytes, hash) pairs, oldest first; returns the problems (none: intact).
-
-    Catches bytes edited after hashing, an entry removed, inserted or reordered (numbers and links), and a
-    document that is not an audit entry."""
-    problems = []
-    previous = ""
-    for expected_number, (document_bytes, stored_hash) in enumerate(entries, start=1):
-        if entry_hash(document_bytes) != stored_hash:
-            problems.append(f"entry {expected_number}: its bytes do not match its hash")
-        try:
-            document = json.loads(document_bytes)
-        except ValueError:
-            problems.append(f"entry {expected_number}: its document is not JSON")
-            previous = stored_hash
-            continue
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
-            problems.append(f"entry {expected_number}: not an audit entry")
-            previous = stored_hash
-            continue
-        if document.get("number") != expected_number:
-            problems.append(f"entry {expected_number}: numbered {document.get('number')}")
-        if document.get("previous_hash") != previous:
-            problems.append(f"entry {expected_number}: does not follow the entry before it")
-        previous = stored_hash
-    return problems
+    """Check stored (document bytes, hash) pairs, oldest first; returns the problems (none: intact)."""
+    return hash_chain.verify_chain(entries, format=FORMAT, kind="an audit entry")
