@@ -157,7 +157,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "deliberate.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.string("REDIS_PREFIX", default="deliberate"),
         }
