@@ -34,11 +34,13 @@ browser:
 # axe-core (the accessibility rules the browser tests run), pinned in package-lock.json, from the npm registry.
 AXE := node_modules/axe-core/axe.min.js
 $(AXE): package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is needed for the accessibility tests (apt-get install npm)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-node: $(AXE)
+# Without npm the accessibility tests say what is missing (skipped on a laptop, a failure in CI).
+node:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(AXE); \
+	else echo "npm is missing: the accessibility tests will say so (apt-get install npm)"; fi
 
 demo: install
 	$(BIN)/python manage.py migrate --noinput
