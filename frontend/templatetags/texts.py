@@ -8,8 +8,9 @@ screen readers see.
 
 from __future__ import annotations
 
+import functools
+import queue
 import re
-import threading
 
 import markdown as markdown_lib
 import nh3
@@ -25,15 +26,21 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _ALLOWED_HREF = re.compile(r"^(?:https?:|mailto:)", re.IGNORECASE)
 _HEADING = re.compile(r"<(/?)h([1-6])>")
 
-_local = threading.local()
+# A Markdown instance keeps state between calls and is not thread-safe, and building one is costly: a
+# request borrows one from the process's pool (under ASGI each request has a thread of its own, so a
+# converter per thread would be a new one per request).
+_converters: queue.SimpleQueue = queue.SimpleQueue()
 
 
-def _converter() -> markdown_lib.Markdown:
-    # A Markdown instance keeps state between calls and is not thread-safe: one per thread, reset.
-    converter = getattr(_local, "converter", None)
-    if converter is None:
-        converter = _local.converter = markdown_lib.Markdown(output_format="html")
-    return converter.reset()
+def _convert(text: str) -> str:
+    try:
+        converter = _converters.get_nowait()
+    except queue.Empty:
+        converter = markdown_lib.Markdown(output_format="html")
+    try:
+        return converter.reset().convert(text)
+    finally:
+        _converters.put(converter)
 
 
 def _only_absolute_links(tag: str, attribute: str, value: str) -> str | None:
@@ -60,7 +67,14 @@ def sanitise(html: str, *, inline: bool = False) -> str:
 
 
 def render_markdown(text: str | None, *, inline: bool = False) -> str:
-    html = _HEADING.sub(_demote, _converter().convert(text or ""))
+    return _rendered(text or "", inline)
+
+
+@functools.lru_cache(maxsize=16384)
+def _rendered(text: str, inline: bool) -> str:
+    """The same text always renders the same (a pure function of it): pages that show the same items
+    and messages again and again render each once per process."""
+    html = _HEADING.sub(_demote, _convert(text))
     return sanitise(html, inline=inline).strip()
 
 

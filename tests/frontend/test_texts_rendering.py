@@ -45,3 +45,22 @@ def test_diff_is_escaped_with_del_and_ins():
     html = diff_html(word_diff("keep <script>old", "keep <script>new"))
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<del>" in html and "<ins>" in html and html.startswith("keep ")
+
+
+def test_markdown_renders_the_same_from_many_threads_at_once():
+    """Converters are shared between requests (threads): each rendering borrows one, none interleave."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from frontend.templatetags.texts import _rendered, render_markdown
+
+    _rendered.cache_clear()
+    texts = [f"Item **{n}** with [a link](https://example.org/{n}) and `code {n}`\n\n- one {n}\n- two {n}" for n in range(300)]
+    expected = [
+        f'<p>Item <strong>{n}</strong> with <a href="https://example.org/{n}" rel="nofollow noopener">a link</a> and '
+        f"<code>code {n}</code></p>\n<ul>\n<li>one {n}</li>\n<li>two {n}</li>\n</ul>"
+        for n in range(300)
+    ]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(render_markdown, texts)) == expected
+    assert _rendered.cache_info().currsize == 300
+    assert render_markdown(texts[0]) == expected[0] and _rendered.cache_info().hits >= 1
