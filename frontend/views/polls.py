@@ -382,6 +382,8 @@ def poll_results(request, public_id):
         ranking=[labels[o] for o in outcome.get("ranking", [])], winners=[labels[o] for o in outcome.get("winners", [])],
         eliminated=[labels[o] for o in outcome.get("eliminated", [])], tie_order=[labels[o] for o in order],
         grades=method.get("grades", []), rounds=range(1, len(tally.get("rounds", [])) + 1) if kind == "irv" else (),
+        decided=poll.contributions.select_related("space").order_by("pk"),
+        versions=selectors.versions_by_poll(poll.assembly, [poll.public_id]).get(poll.public_id, []),
     ))
 
 

@@ -28,9 +28,9 @@ LOCALE_DIR = Path(django_settings.BASE_DIR) / "frontend" / "locale"
 
 # The same patterns as the documented invocation:
 #   manage.py makemessages -l es -l fr -l pt --ignore=.venv --ignore=tests --ignore=bench --ignore=var
-#       --ignore="polls/core/*" --ignore="assemblies/core/*" --ignore=polls/verify.py
+#       --ignore="polls/core/*" --ignore="assemblies/core/*" --ignore=polls/verify.py --ignore=node_modules
 # polls/core, assemblies/core and polls/verify.py are pure and English-only by design.
-IGNORE = [".venv", "tests", "bench", "var", "polls/core/*", "assemblies/core/*", "polls/verify.py"]
+IGNORE = [".venv", "tests", "bench", "var", "polls/core/*", "assemblies/core/*", "polls/verify.py", "node_modules"]
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 

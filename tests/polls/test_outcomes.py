@@ -60,6 +60,22 @@ def test_a_passed_poll_adopts_the_amendment_into_a_version_that_names_the_board(
     pollkit.assert_valid(poll)
 
 
+def test_the_result_page_says_what_the_poll_changed_with_links_to_the_text_and_the_version(world, client):
+    assembly, convenor, people, _ = world
+    amendment = tabled_amendment(assembly, convenor, people[0])
+    poll = poll_on(assembly, convenor, selectors.subject_for_contribution(amendment))
+    poll, _ = pollkit.open_poll(poll, convenor)
+    vote_all(poll, people, ["yes", "yes", "yes", "no", "abstain"])
+    poll = pollkit.close(poll)
+    version = RoadmapVersion.objects.get(contribution=amendment)
+
+    page = client.get(reverse("poll_results", args=[poll.public_id])).content.decode()
+    assert "What it changed" in page
+    assert reverse("contribution", args=[assembly.slug, amendment.pk]) in page
+    assert reverse("roadmap_version", args=[assembly.slug, version.number]) in page
+    assert f"?from={version.number - 1}&amp;to={version.number}" in page
+
+
 def test_a_failed_poll_rejects_the_amendment_and_the_roadmap_does_not_move(world):
     assembly, convenor, people, _ = world
     amendment = tabled_amendment(assembly, convenor, people[0])
