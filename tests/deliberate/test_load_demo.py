@@ -69,3 +69,18 @@ def test_the_demo_plays_decisions_by_polls_into_the_roadmap():
     edition = Edition.objects.get(roadmap__assembly=assembly)
     assert edition.version_id == assembly.roadmap.head_id and edition.name == "Roadmap 2026"
     assert by_poll.first().poll_ref in edition.notes
+
+
+@pytest.mark.smoke
+@pytest.mark.django_db
+def test_the_demo_runs_a_live_session_on_the_open_priorities_poll():
+    from assemblies.models import LiveSession
+    from assemblies.services import live_sessions
+    from polls.models import Poll
+
+    call_command("load_demo", stdout=StringIO())
+    session = LiveSession.objects.get(assembly__slug="sse-forum", ended_at__isnull=True)
+    poll = live_sessions.poll_of_debate(session.current_point.debate)
+    assert poll is not None and poll.status == Poll.Status.OPEN and poll.subject_type == "priorities"
+    assert session.current_point.debate.messages.count() == 4
+    assert session.speaker_requests.filter(status="waiting").count() == 1

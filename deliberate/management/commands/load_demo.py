@@ -13,10 +13,11 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from assemblies.models import Assembly, Contribution, Item, Phase, Roadmap, Role
-from assemblies.services import contributions, editions, membership, roadmap, spaces
+from assemblies.services import contributions, debates, editions, live_sessions, membership, roadmap, spaces
 from deliberate import services
 from deliberate.models import User
 from polls.demo import load_demo_decisions, load_demo_polls
+from polls.models import Poll
 
 DEMO_PASSWORD = "demo-deliberate"
 DEMO_SLUG = "sse-forum"
@@ -31,6 +32,15 @@ DEMO_PEOPLE = [
     ("nadia@demo.deliberate.test", "Nadia", Role.MEMBER),
     ("olu@demo.deliberate.test", "Olu", Role.MEMBER),
     ("observer@demo.deliberate.test", "Oscar (observer)", Role.OBSERVER),
+]
+
+
+DEMO_DEBATE = [
+    ("kofi", "for", "DIG-1 first: without an ethical frame, every other digital tool inherits the same problems."),
+    ("nadia", "question", "Does DIG-5 mean building our own AI tools, or using existing ones responsibly?"),
+    ("ana", "information", "Our federation trained 300 members in 2023; the divide (DIG-3) is still the first "
+     "obstacle they name."),
+    ("mateo", "against", "I would put DIG-2 last: democratic voting tools exist already, **we use one now**."),
 ]
 
 
@@ -55,6 +65,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Created {len(polls)} demo polls: /polls/a/{DEMO_SLUG}/")
             edition = self.edition(assembly, people["convenor"])
             self.stdout.write(f"Published the edition “{edition.name}”: {edition.get_absolute_url()}")
+            session = self.live_session(assembly, people)
+            self.stdout.write(f"A live session is running: {session.get_absolute_url()}")
         self.stdout.write("Demo log-ins (password for all: %s):" % DEMO_PASSWORD)
         for email, name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {role:<10} {email}")
@@ -69,6 +81,23 @@ class Command(BaseCommand):
             notes="The roadmap after the first round of amendments and priorities.\n\n" + notes,
             by=convenor, now=timezone.now(),
         )
+
+    def live_session(self, assembly: Assembly, people: dict[str, User]):
+        """The open priorities poll's debate, a few messages in it, and a running session on it: the chair
+        (the convenor) closes the poll from the session, members raise their hands and vote."""
+        poll = Poll.objects.filter(assembly=assembly, status=Poll.Status.OPEN, subject_type="priorities").first()
+        space = assembly.spaces.get(code="DIG")
+        now = timezone.now().replace(microsecond=0)
+        debate = debates.debate_for(poll=poll, now=now) if poll else debates.debate_for(space=space, now=now)
+        for minutes, (author, stance, text) in enumerate(DEMO_DEBATE):
+            debates.post_message(debate=debate, author=people[author], text=text, stance=stance,
+                                 now=now - timedelta(minutes=40 - 3 * minutes))
+        session = live_sessions.start_session(
+            assembly=assembly, by=people["convenor"], title="Online plenary: priorities of the digital tools",
+            debates=[debate, debates.debate_for(space=space, now=now)], speaking_seconds=180, now=now,
+        )
+        live_sessions.raise_hand(session=session, user=people["lea"], now=now)
+        return session
 
     def people(self) -> dict[str, User]:
         people = {}
