@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
@@ -236,14 +237,16 @@ def subject_of(debate: Debate) -> Subject:
 
 def subject_title(debate: Debate, subject: Subject | None = None) -> str:
     """A short name of what a debate is about: the item's reference, the contribution's title, the
-    space's title, or the poll's number."""
+    space's title, or the poll's title."""
     subject = subject or subject_of(debate)
     if subject.item is not None:
         return subject.item.ref
     if subject.contribution is not None:
         return str(subject.contribution)
     if subject.kind == "poll":
-        return gettext("Poll %(number)s") % {"number": subject.poll_id}
+        # The polls app builds on this one: its model is looked up by name, not imported.
+        title = apps.get_model("polls", "Poll").objects.filter(pk=subject.poll_id).values_list("title", flat=True).first()
+        return title or gettext("Poll %(number)s") % {"number": subject.poll_id}
     return subject.space.title if subject.space is not None else debate.subject_key
 
 

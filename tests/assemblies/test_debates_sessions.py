@@ -321,3 +321,14 @@ async def test_session_and_debate_sockets_follow_the_turnout_but_never_the_choic
     assert state["type"] == "poll.state" and "1 ballot cast" in state["html"] and "Closed" not in state["html"]
     await panel.disconnect()
     await debate.disconnect()
+
+
+def test_an_agenda_point_on_a_polls_debate_is_named_after_the_poll(db):
+    from assemblies.selectors_debates import subject_title
+    from assemblies.services import debates
+    from tests.polls import pollkit
+
+    assembly, convenor, _members, _observer = pollkit.world(2)
+    poll = pollkit.make_poll(assembly, convenor, kind="schulze")
+    debate = debates.debate_for(poll=poll, now=pollkit.now())
+    assert subject_title(debate) == poll.title
