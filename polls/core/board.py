@@ -18,6 +18,15 @@ canonical form, members, hash chain within a run of lines, choice validity, sign
 What needs the order of the whole board (eligibility, revotes and replays, close and result order,
 checkpoint counts, the links between chunks, the recount) is done by the calling process, chunk by
 chunk in board order, so the first error reported is the first error of the board.
+
+On a machine with as many cores as workers, every microsecond the calling process spends is taken
+from a worker, so its share is kept small: the workers start on the lines after line 0 while it
+checks line 0 (`_guess_context`: their results are used only once line 0 holds and gives the same
+context); a run of ballots from new voters is recorded in bulk (`_BoardState._absorb_new_voters`),
+anything else one ballot at a time; a secret poll's credential list is checked in C
+(`_secret_credentials`) and the setup's signed texts are cut from its line (`_setup_signed_texts`)
+rather than serialised again. Each of these has an item-by-item twin that runs whenever the fast
+one does not apply, and names the fault exactly as before (tests/polls/test_tamper.py compares them).
 """
 
 from __future__ import annotations
@@ -28,11 +37,13 @@ import hashlib
 import os
 import re
 import secrets
+import string
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any, Callable, Iterable, Mapping
+from itertools import chain, islice
+from operator import itemgetter, lt
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -133,6 +144,10 @@ _B32_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 POOL_THRESHOLD = 2_000
 #: Lines per unit of work sent to a worker process.
 CHUNK_LINES = 1_000
+#: While the calling process checks line 0 (seconds for a setup listing a million credentials), the
+#: workers already scan the lines after it: up to this many lines, or this many bytes of lines.
+EARLY_SCAN_LINES = 100_000
+EARLY_SCAN_BYTES = 64 << 20
 
 
 # --- Errors ------------------------------------------------------------------------------------------
@@ -355,9 +370,64 @@ class Setup:
         return None if position is None else self.weights[position]
 
 
+# The characters that can end the b64u of 32 bytes (the last one carries two unused bits, zero).
+_B64U_32_LAST = frozenset(c for c in string.ascii_letters + string.digits + "-_" if is_b64u("A" * 42 + c, 32))
+_B64U_TEXT = re.compile("[A-Za-z0-9_-]*")
+
+
+def _secret_credentials(credentials: list) -> tuple[dict[str, int], list[int]] | None:
+    """The common case of a credential (secret) poll's list, checked in C rather than item by item.
+
+    Returns ``(cred_index, weights)`` when every item is an object with exactly ``pub`` and ``w``,
+    every pub the canonical b64u of 32 bytes (43 characters of the alphabet, the last one carrying
+    no stray bits: what is_b64u checks), every w an integer of at least 1, and the pubs strictly
+    increasing. Otherwise None, having raised nothing: the item-by-item loop then names the first
+    item at fault, as it does for every list.
+    """
+    if not credentials:
+        return {}, []
+    if set(map(type, credentials)) != {dict} or set(map(len, credentials)) != {2}:
+        return None
+    try:
+        pubs = list(map(itemgetter("pub"), credentials))
+        weights = list(map(itemgetter("w"), credentials))
+    except KeyError:
+        return None
+    if (
+        set(map(type, pubs)) != {str}
+        or set(map(len, pubs)) != {43}
+        or _B64U_TEXT.fullmatch("".join(pubs)) is None
+        or not _B64U_32_LAST.issuperset(map(itemgetter(42), pubs))
+        or set(map(type, weights)) != {int}
+        or min(weights) < 1
+        or not all(map(lt, pubs, islice(pubs, 1, None)))
+    ):
+        return None
+    return dict(zip(pubs, range(len(pubs)))), weights
+
+
 def _validate_setup_body(poll_id: str, body: Any, *, signed: bool) -> Setup:
     """Check a setup body against sections 2.1 and 3 (signatures included, except the board's own
     ``sig``, which needs the whole entry). Raises BoardError naming the failing member."""
+    setup = _check_setup_members(poll_id, body, signed=signed)
+    # Every key of the list was checked, so the fast serialiser is exact here.
+    _check_eligibility_signature(setup, _fast_dumps(setup.body["eligibility"]["credentials"]))
+    return setup
+
+
+def _check_eligibility_signature(setup: Setup, credentials_json: str) -> None:
+    """Check the issuer's signature over the eligibility list, ``credentials_json`` being its JCS text."""
+    issuer = setup.body["eligibility"]["issuer"]
+    # JCS({"poll", "credentials"}), its members in key order.
+    signed_list = ('{"credentials":' + credentials_json + ',"poll":' + _fast_dumps(setup.poll) + "}").encode("utf-8")
+    if not verify_raw(
+        b64u_decode(issuer["ed25519"]), DST_ELIGIBILITY + signed_list, b64u_decode(issuer["sig"])
+    ):
+        raise BoardError("body.eligibility.issuer.sig does not verify with the issuer key")
+
+
+def _check_setup_members(poll_id: str, body: Any, *, signed: bool) -> Setup:
+    """Every check of _validate_setup_body but the issuer's signature."""
     keys = _SETUP_KEYS if signed else _SETUP_KEYS - {"sig"}
     _members(body, "setup body", keys)
     if body["format"] != FORMAT:
@@ -413,10 +483,11 @@ def _validate_setup_body(poll_id: str, body: Any, *, signed: bool) -> Setup:
     roll_call = body["secrecy"] == "roll-call"
     cred_keys = frozenset({"pub", "w", "member"}) if roll_call else frozenset({"pub", "w"})
     member_keys = frozenset({"id", "name"})
-    cred_index: dict[str, int] = {}
-    weights: list[int] = []
+    fast = None if roll_call else _secret_credentials(credentials)
+    cred_index: dict[str, int] = {} if fast is None else fast[0]
+    weights: list[int] = [] if fast is None else fast[1]
     previous = None
-    for i, cred in enumerate(credentials):
+    for i, cred in enumerate(credentials if fast is None else ()):
         if type(cred) is not dict or cred.keys() != cred_keys:
             path = f"body.eligibility.credentials[{i}]"
             if type(cred) is dict and not roll_call and "member" in cred:
@@ -455,12 +526,6 @@ def _validate_setup_body(poll_id: str, body: Any, *, signed: bool) -> Setup:
     _need_str(issuer["kid"], "body.eligibility.issuer.kid")
     _need_b64u(issuer["ed25519"], "body.eligibility.issuer.ed25519", 32)
     _need_b64u(issuer["sig"], "body.eligibility.issuer.sig", 64)
-    # Every key of the list was checked above, so the fast serialiser is exact here.
-    signed_list = _fast_dumps({"poll": poll_id, "credentials": credentials}).encode("utf-8")
-    if not verify_raw(
-        b64u_decode(issuer["ed25519"]), DST_ELIGIBILITY + signed_list, b64u_decode(issuer["sig"])
-    ):
-        raise BoardError("body.eligibility.issuer.sig does not verify with the issuer key")
 
     return Setup(
         poll=poll_id,
@@ -481,16 +546,22 @@ def _validate_setup_body(poll_id: str, body: Any, *, signed: bool) -> Setup:
     )
 
 
-def _board_signature_ok(entry: dict, board_pub: bytes, *, keys_checked: bool = False) -> bool:
+def _board_signature_ok(
+    entry: dict, board_pub: bytes, *, keys_checked: bool = False, unsigned_json: str | None = None
+) -> bool:
     """Whether ``body.sig`` is the board key's signature over the entry without it.
 
     ``keys_checked``: every object key of the entry has been checked to be a member the format
     names (so ASCII), and the fast serialiser is exact; skips a walk of a possibly huge setup.
+    ``unsigned_json``: the JCS text of the entry without ``body.sig``, when the caller has it.
     """
     body = entry["body"]
     try:
-        unsigned = _unsigned_entry(entry)
-        payload = _fast_dumps(unsigned).encode("utf-8") if keys_checked else canonical_bytes(unsigned)
+        if unsigned_json is not None:
+            payload = unsigned_json.encode("utf-8")
+        else:
+            unsigned = _unsigned_entry(entry)
+            payload = _fast_dumps(unsigned).encode("utf-8") if keys_checked else canonical_bytes(unsigned)
         message = DST_BOARD + payload
         signature = b64u_decode(body["sig"], 64)
     except (JSONFormatError, EncodingError):
@@ -501,7 +572,15 @@ def _board_signature_ok(entry: dict, board_pub: bytes, *, keys_checked: bool = F
 def _check_setup_line(line: bytes) -> Setup:
     """Check line 0 completely (entry, body, both signatures); raise BoardError otherwise."""
     raw = _line_payload(line)
-    entry, _ = _parse_line(raw)
+    entry, text = _decode_line(raw)
+    return _check_setup_entry(raw, entry, text)
+
+
+def _check_setup_entry(raw: bytes, entry: dict, text: str, fp: str | None = None) -> Setup:
+    """The rest of _check_setup_line, once line 0 is decoded: canonical form, entry, body and both
+    signatures (the verifier starts its workers in between: see _guess_context). ``fp``: the
+    entry hash of ``raw``, when the caller has it."""
+    _check_canonical(entry, text)
     _members(entry, "the entry", _ENTRY_KEYS)
     if entry["type"] != "setup":
         raise BoardError(f"line 0 must be the setup entry, found type {_show(entry['type'])}")
@@ -509,11 +588,52 @@ def _check_setup_line(line: bytes) -> Setup:
     if entry["prev"] != GENESIS_PREV:
         raise BoardError(f"prev of line 0 must be 64 zeros, found {_show(entry['prev'])}")
     poll_id = _need_str(entry["poll"], "poll")
-    setup = _validate_setup_body(poll_id, entry["body"], signed=True)
-    if not _board_signature_ok(entry, b64u_decode(setup.board_pub), keys_checked=True):
+    setup = _check_setup_members(poll_id, entry["body"], signed=True)
+    # Every key is now checked, so the fast serialiser writes JCS and the text is JCS(entry).
+    cut = _setup_signed_texts(entry, text)
+    if cut is None:  # pragma: no cover - see _setup_signed_texts
+        cut = (_fast_dumps(entry["body"]["eligibility"]["credentials"]), None)
+    credentials_json, unsigned_json = cut
+    _check_eligibility_signature(setup, credentials_json)
+    if not _board_signature_ok(entry, b64u_decode(setup.board_pub), keys_checked=True, unsigned_json=unsigned_json):
         raise BoardError("body.sig does not verify with body.board_key")
-    setup.fp = hashlib.sha256(raw).hexdigest()
+    setup.fp = fp or hashlib.sha256(raw).hexdigest()
     return setup
+
+
+def _setup_signed_texts(entry: dict, text: str) -> tuple[str, str] | None:
+    """The JCS texts of the eligibility list and of the entry without ``body.sig``, cut from
+    ``text`` rather than serialised again (tens of megabytes for a million credentials).
+
+    Requires ``text`` = JCS(entry) and every member of the entry checked (so all keys ASCII: the
+    fast serialiser writes JCS). JCS writes a member's value as that value's own JCS text, so the
+    entry with an empty list for ``credentials`` serialises to the same text as the line around
+    that list: what comes before and after is checked to be so, and the list's text is between.
+    Returns None if anything is not where it must be (it cannot be: the caller then serialises).
+    """
+    body = entry["body"]
+    eligibility = body["eligibility"]
+    head = (
+        '{"body":{"assembly":' + _fast_dumps(body["assembly"]) + ',"board_key":' + _fast_dumps(body["board_key"])
+        + ',"closes":' + _fast_dumps(body["closes"]) + ',"eligibility":{"count":' + _fast_dumps(eligibility["count"])
+        + ',"credentials":'
+    )  # fmt: skip
+    elided_body = {**body, "eligibility": {**eligibility, "credentials": []}}
+    elided = _fast_dumps({**entry, "body": elided_body})
+    unsigned_elided = _fast_dumps(_unsigned_entry({**entry, "body": elided_body}))
+    start = len(head)
+    tail = elided[start + 2 :]
+    end = len(text) - len(tail)
+    if (
+        not elided.startswith(head + "[]")
+        or not unsigned_elided.startswith(head + "[]")
+        or end < start
+        or not text.startswith(head)
+        or not text.endswith(tail)
+    ):
+        return None  # pragma: no cover - excluded by the requirements
+    credentials_json = text[start:end]
+    return credentials_json, head + credentials_json + unsigned_elided[start + 2 :]
 
 
 def load_setup(setup: Any, *, poll_id: str | None = None) -> Setup:
@@ -973,6 +1093,13 @@ def _line_payload(line: Any) -> bytes:
 
 def _parse_line(raw: bytes) -> tuple[dict, str]:
     """Decode, parse and check the canonical form of one line; return (entry, text)."""
+    obj, text = _decode_line(raw)
+    _check_canonical(obj, text)
+    return obj, text
+
+
+def _decode_line(raw: bytes) -> tuple[dict, str]:
+    """Decode and parse one line, which must hold a JSON object; return (entry, text)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -987,12 +1114,16 @@ def _parse_line(raw: bytes) -> tuple[dict, str]:
         raise BoardError("not JSON: nested too deeply") from None
     if type(obj) is not dict:
         raise BoardError(f"an entry is a JSON object, found {_what(obj)}")
+    return obj, text
+
+
+def _check_canonical(obj: dict, text: str) -> None:
+    """Require ``text`` to be exactly JCS(obj), its parse."""
     try:
         if not is_canonical_parse(obj, text):
             raise BoardError(explain_not_canonical(obj, text))
     except RecursionError:
         raise BoardError("not canonical JSON: nested too deeply") from None
-    return obj, text
 
 
 def _check_entry_header(entry: dict, poll_id: str | None, index: int) -> None:
@@ -1012,19 +1143,31 @@ class _ScanContext:
     __slots__ = ("poll", "fp", "method", "option_ids", "board_pub", "wanted", "heads", "ballot_line", "valid_choices")
     _STATE = ("poll", "fp", "method", "option_ids", "board_pub", "wanted", "heads")
 
-    def __init__(self, setup: Setup, wanted: frozenset, heads: frozenset) -> None:
-        self.poll = setup.poll
-        self.fp = setup.fp
-        self.method = setup.method
-        self.option_ids = setup.option_ids
-        self.board_pub = b64u_decode(setup.board_pub)
+    def __init__(
+        self, poll: str, fp: str, method: dict, option_ids: list, board_pub: str, wanted: frozenset, heads: frozenset
+    ) -> None:
+        self.poll = poll
+        self.fp = fp
+        self.method = method
+        self.option_ids = option_ids
+        self.board_pub = b64u_decode(board_pub, 32)
         self.wanted = wanted  # line indexes named by receipts: report their hash and tracker
         self.heads = heads  # expected heads: report the lines they are the hash of
         self._derive()
 
+    @classmethod
+    def from_setup(cls, setup: Setup, wanted: frozenset, heads: frozenset) -> "_ScanContext":
+        return cls(setup.poll, setup.fp, setup.method, setup.option_ids, setup.board_pub, wanted, heads)
+
+    def same_as(self, other: "_ScanContext") -> bool:
+        """Whether both contexts make every per-line check give the same verdict."""
+        return all(getattr(self, name) == getattr(other, name) for name in self._STATE)
+
     def _derive(self) -> None:
         self.ballot_line = _ballot_line_pattern(self.poll, self.fp)
-        self.valid_choices: dict[str, bool] = {}  # choice JCS texts already validated
+        # Choice JCS texts already validated, each mapped to itself: the scan hands on this one str
+        # for every ballot with that choice, so a chunk's results pickle it once.
+        self.valid_choices: dict[str, str] = {}
 
     def __getstate__(self):
         return tuple(getattr(self, name) for name in self._STATE)
@@ -1069,7 +1212,10 @@ def _fast_ballot(ctx: _ScanContext, text: str, index: int, expected_prev: str | 
     choice_text, cred, nonce, sig, signer, prev, seq = match.groups()
     if seq != str(index) or (expected_prev is not None and prev != expected_prev):
         return None
-    if choice_text not in ctx.valid_choices:
+    known = ctx.valid_choices.get(choice_text)
+    if known is not None:
+        choice_text = known
+    else:
         try:
             choice = fast_decode(choice_text)
             if _fast_dumps(choice) != choice_text:
@@ -1078,7 +1224,7 @@ def _fast_ballot(ctx: _ScanContext, text: str, index: int, expected_prev: str | 
         except (ValueError, RecursionError):  # JSON errors, InvalidChoice, InvalidMethod
             return None
         if len(ctx.valid_choices) < _MAX_CACHED_CHOICES:
-            ctx.valid_choices[choice_text] = True
+            ctx.valid_choices[choice_text] = choice_text
     # JCS(body without sig): the body's text up to ',"sig":"', then the signer member.
     unsigned = text[8 : match.start(4) - 8] + ',"signer":"' + signer + '"}'
     if not verify_raw(b64u_decode_valid(cred), DST_BALLOT + unsigned.encode("utf-8"), b64u_decode_valid(sig)):
@@ -1146,14 +1292,20 @@ def _scan(ctx: _ScanContext, start: int, lines: list) -> tuple:
     """Check the lines ``start, start+1, ...`` on their own (no state from other chunks).
 
     Returns ``(entries, first_prev, last_hash, error, wanted, heads)``: ``entries`` lists, in
-    order, ``(index, cred, nonce, choice_text)`` for ballots and ``(index, type, body)`` for other
-    entries, up to the first failing line; ``error`` is ``(index, why)`` or None; ``first_prev`` is
+    order, up to the first failing line, ``(index, type, body)`` for each entry but a ballot and
+    ``(first index, creds, nonces, choice_texts)`` for each run of consecutive ballots (three
+    aligned lists, one item per ballot: the calling process checks a whole run at C speed, see
+    _BoardState.absorb); ``error`` is ``(index, why)`` or None; ``first_prev`` is
     the prev of line ``start`` (to be linked with the previous chunk by the caller); ``wanted`` maps
     receipt line indexes to ``(hash, type, tracker)``; ``heads`` maps found expected heads to
     their line index.
     """
     entries: list = []
     append = entries.append
+    run_next = -1  # the index a ballot must have to extend the current run
+    creds: list = []
+    nonces: list = []
+    choices: list = []
     wanted_found: dict = {}
     heads_found: dict = {}
     wanted, heads = ctx.wanted, ctx.heads
@@ -1178,7 +1330,13 @@ def _scan(ctx: _ScanContext, start: int, lines: list) -> tuple:
                     prev, cred, nonce, choice_text = fast
                     if index == start:
                         first_prev = prev
-                    append((index, cred, nonce, choice_text))
+                    if index != run_next:
+                        creds, nonces, choices = [], [], []
+                        append((index, creds, nonces, choices))
+                    creds.append(cred)
+                    nonces.append(nonce)
+                    choices.append(choice_text)
+                    run_next = index + 1
                     if wanted and index in wanted:
                         body_text = text[8 : text.rfind(',"poll":')]
                         wanted_found[index] = (digest, "ballot", _format_tracker(body_text.encode("utf-8")))
@@ -1199,7 +1357,13 @@ def _scan(ctx: _ScanContext, start: int, lines: list) -> tuple:
             entry_type = entry["type"]
             if entry_type == "ballot":
                 cred, nonce, choice_text = _check_ballot_entry(ctx, text, entry["body"])
-                append((index, cred, nonce, choice_text))
+                if index != run_next:
+                    creds, nonces, choices = [], [], []
+                    append((index, creds, nonces, choices))
+                creds.append(cred)
+                nonces.append(nonce)
+                choices.append(choice_text)
+                run_next = index + 1
                 if wanted and index in wanted:
                     body_text = text[8 : text.rfind(',"poll":')]
                     wanted_found[index] = (digest, "ballot", _format_tracker(body_text.encode("utf-8")))
@@ -1316,12 +1480,12 @@ class _BoardState:
     def __init__(self, setup: Setup, setup_hash: str) -> None:
         self.setup = setup
         self.revote_none = setup.revote == "none"
-        n = len(setup.weights)
-        self.last_line = [-1] * n  # per credential position: line of its last ballot
-        self.last_nonce: list = [None] * n
-        self.last_choice: list = [None] * n
+        # Per credential position (in the eligibility list) that has voted: the line, nonce and
+        # choice (JCS text) of its last ballot. Dicts, so that a run of ballots updates them in C.
+        self.last_line: dict[int, int] = {}
+        self.last_nonce: dict[int, str] = {}
+        self.last_choice: dict[int, str] = {}
         self.older_nonces: dict[int, dict[str, int]] = {}  # credentials with several ballots
-        self.choice_texts: dict[str, str] = {}  # one shared str per distinct choice
         self.ballots = 0
         self.counted = 0
         self.close_line: int | None = None
@@ -1336,40 +1500,13 @@ class _BoardState:
         entries, first_prev, last_hash, error, wanted, heads = result
         if first_prev is not None and first_prev != self.head:
             raise _Stop(start, f"prev is {_show(first_prev)}, expected the entry hash of line {start - 1}, {self.head}")
-        cred_index = self.setup.cred_index
-        last_line, last_nonce, last_choice = self.last_line, self.last_nonce, self.last_choice
-        choice_texts = self.choice_texts
+        get_position = self.setup.cred_index.get
         for entry in entries:
             if len(entry) == 4:
-                index, cred, nonce, choice_text = entry
-                if self.close_line is not None:
-                    raise _Stop(index, f"a ballot after the close entry (line {self.close_line})")
-                position = cred_index.get(cred)
-                if position is None:
-                    raise _Stop(index, "body.cred is not in the eligibility list")
-                earlier = last_line[position]
-                if earlier >= 0:
-                    if self.revote_none:
-                        raise _Stop(
-                            index,
-                            f"a second ballot of this credential (the first is line {earlier}); "
-                            "this poll's revote policy is none",
-                        )
-                    older = self.older_nonces.get(position)
-                    if older is None:
-                        older = self.older_nonces[position] = {}
-                    older[last_nonce[position]] = earlier
-                    if nonce in older:
-                        raise _Stop(
-                            index,
-                            f"a replayed ballot: this credential already used this nonce at line {older[nonce]}",
-                        )
-                else:
-                    self.counted += 1
-                last_line[position] = index
-                last_nonce[position] = nonce
-                last_choice[position] = choice_texts.setdefault(choice_text, choice_text)
-                self.ballots += 1
+                first, creds, nonces, choices = entry
+                positions = list(map(get_position, creds))
+                if not self._absorb_new_voters(first, positions, nonces, choices):
+                    self._absorb_ballots(first, positions, nonces, choices)
             else:
                 self._absorb_signed(*entry)
         if error is not None:
@@ -1379,6 +1516,60 @@ class _BoardState:
             self.heads.setdefault(digest, index)
         if last_hash is not None:
             self.head = last_hash
+
+    def _absorb_new_voters(self, first: int, positions: list, nonces: list, choices: list) -> bool:
+        """The common case of a run of ballots, at C speed: before the close, every credential
+        eligible, none voting twice in the run or having voted before. Then every check of
+        _absorb_ballots passes and it would only record each ballot as counted, which this does in
+        bulk; returns False (having changed nothing) when the run is not that case."""
+        n = len(positions)
+        last_line = self.last_line
+        if (
+            self.close_line is not None
+            or None in positions
+            or len(set(positions)) != n
+            or not last_line.keys().isdisjoint(positions)
+        ):
+            return False
+        last_line.update(zip(positions, range(first, first + n)))
+        self.last_nonce.update(zip(positions, nonces))
+        self.last_choice.update(zip(positions, choices))
+        self.counted += n
+        self.ballots += n
+        return True
+
+    def _absorb_ballots(self, first: int, positions: list, nonces: list, choices: list) -> None:
+        """A run of ballots, one by one: eligibility, ballots after the close, revotes and replays."""
+        last_line, last_nonce, last_choice = self.last_line, self.last_nonce, self.last_choice
+        indexes = range(first, first + len(positions))
+        for index, position, nonce, choice_text in zip(indexes, positions, nonces, choices):
+            if self.close_line is not None:
+                raise _Stop(index, f"a ballot after the close entry (line {self.close_line})")
+            if position is None:
+                raise _Stop(index, "body.cred is not in the eligibility list")
+            earlier = last_line.get(position)
+            if earlier is not None:
+                if self.revote_none:
+                    raise _Stop(
+                        index,
+                        f"a second ballot of this credential (the first is line {earlier}); "
+                        "this poll's revote policy is none",
+                    )
+                older = self.older_nonces.get(position)
+                if older is None:
+                    older = self.older_nonces[position] = {}
+                older[last_nonce[position]] = earlier
+                if nonce in older:
+                    raise _Stop(
+                        index,
+                        f"a replayed ballot: this credential already used this nonce at line {older[nonce]}",
+                    )
+            else:
+                self.counted += 1
+            last_line[position] = index
+            last_nonce[position] = nonce
+            last_choice[position] = choice_text
+            self.ballots += 1
 
     def _absorb_signed(self, index: int, entry_type: str, body: dict) -> None:
         if entry_type == "checkpoint":
@@ -1405,7 +1596,7 @@ class _BoardState:
         """Recompute counts, tally and outcome; return them with the list of mismatches."""
         setup = self.setup
         weights = self.setup.weights
-        weight = sum(weights[i] for i, line in enumerate(self.last_line) if line >= 0)
+        weight = sum(map(weights.__getitem__, self.last_line))
         counts = {
             "ballots": self.ballots,
             "counted": self.counted,
@@ -1422,10 +1613,11 @@ class _BoardState:
         if sha256_hex(seed) != setup.tiebreak_commit:
             errors.append((line, "body.tiebreak_seed does not match the setup's tiebreak_commit (H(seed) differs)"))
             return counts, None, errors
-        parsed = {text: fast_decode(text) for text in self.choice_texts.values()}
-        ballots = (
-            (parsed[choice], weights[i]) for i, choice in enumerate(self.last_choice) if choice is not None
-        )
+        # One (choice, weight) per credential that voted, its last ballot's choice; each distinct
+        # choice text parsed once. (The tally is a sum: the order of the ballots does not matter.)
+        last_choice = self.last_choice
+        parsed = {text: fast_decode(text) for text in set(last_choice.values())}
+        ballots = zip(map(parsed.__getitem__, last_choice.values()), map(weights.__getitem__, last_choice))
         try:
             tally, outcome = tally_module.compute(
                 setup.method, setup.option_ids, ballots, seed=seed, eligible_weight=setup.eligible_weight
@@ -1482,49 +1674,116 @@ def _chunks(iterator, start: int, size: int):
         start += len(chunk)
 
 
-def _run_scans(ctx, pending: list, rest, n_workers: int, state: _BoardState, progress, total) -> int:
-    """Scan every line after line 0 (``pending`` already read, then the iterator ``rest``), feeding
-    the results to ``state`` in board order. Returns the number of lines."""
-    done = 1
-    if n_workers <= 1 or len(pending) < POOL_THRESHOLD:
-        # Small board (the iterator ran out before the threshold) or one worker: no pool.
-        from itertools import chain
+def _guess_context(entry: Any, fp: str, wanted: frozenset, heads: frozenset) -> _ScanContext | None:
+    """The scan context that line 0 gives if it passes its checks, read from its parse before
+    they run; None when the entry is too malformed to read one.
 
-        for start, chunk in _chunks(chain(pending, rest), 1, CHUNK_LINES):
-            state.absorb(start, _scan(ctx, start, chunk))
-            done += len(chunk)
-            if progress is not None:
-                progress(done, total)
-        return done
-
-    from itertools import chain
-
-    pool = _pool_context().Pool(n_workers, initializer=_init_worker, initargs=(ctx,))
+    Checking a setup that lists a million credentials takes seconds of one core: with this guess
+    the workers scan the board meanwhile. It is only a guess: verify_board uses what they found
+    only once line 0 passed every check and gave the same context (_ScanContext.same_as), and
+    drops it otherwise.
+    """
     try:
-        in_flight: deque = deque()
-        chunks = _chunks(chain(pending, rest), 1, CHUNK_LINES)
-        window = n_workers * 3
-        for start, chunk in chunks:
-            in_flight.append((start, len(chunk), pool.apply_async(_scan_in_worker, (start, chunk))))
-            while len(in_flight) >= window:
-                done += _absorb_next(in_flight, state)
-                if progress is not None:
-                    progress(done, total)
-        while in_flight:
-            done += _absorb_next(in_flight, state)
-            if progress is not None:
-                progress(done, total)
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+        body = entry["body"]
+        options = body["options"]
+        poll, method, board_pub = entry["poll"], body["method"], body["board_key"]["ed25519"]
+        if type(poll) is not str or type(method) is not dict or type(options) is not list:
+            return None
+        option_ids = [option["id"] for option in options]
+        if not all(type(option_id) is str for option_id in option_ids) or not is_b64u(board_pub, 32):
+            return None
+        return _ScanContext(poll, fp, method, option_ids, board_pub, wanted, heads)
+    except (LookupError, TypeError, ValueError):  # a member missing or of another type
+        return None
+
+
+class _PoolScan:
+    """Chunks of lines scanned by a pool of worker processes; their results taken in board order."""
+
+    def __init__(self, ctx: _ScanContext, n_workers: int, chunks: Iterator) -> None:
+        self.ctx = ctx
+        self.n_workers = n_workers
+        self.chunks = chunks
+        self.in_flight: deque = deque()  # (start, lines, pending result), in board order
+        self.pool = _pool_context().Pool(n_workers, initializer=_init_worker, initargs=(ctx,))
+
+    def submit(self, max_chunks: int, max_bytes: int | None = None) -> None:
+        """Send chunks until ``max_chunks`` are in flight, the lines run out, or (when given)
+        ``max_bytes`` of lines were sent by this call."""
+        sent = 0
+        while len(self.in_flight) < max_chunks:
+            item = next(self.chunks, None)
+            if item is None:
+                return
+            start, lines = item
+            self.in_flight.append((start, lines, self.pool.apply_async(_scan_in_worker, (start, lines))))
+            if max_bytes is not None:
+                sent += sum(map(len, lines))
+                if sent >= max_bytes:
+                    return
+
+    def take(self) -> tuple[int, int, tuple]:
+        """The next chunk's ``(start, number of lines, scan result)``, waiting for it."""
+        start, lines, pending = self.in_flight.popleft()
+        return start, len(lines), pending.get()
+
+    def give_back(self) -> Iterator:
+        """Stop the workers; return the chunks still to scan, those in flight first."""
+        self.close()
+        in_flight, self.in_flight = self.in_flight, deque()
+        return chain(((start, lines) for start, lines, _ in in_flight), self.chunks)
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+
+def _scan_here(ctx: _ScanContext, chunks: Iterator, state: _BoardState, progress, total) -> int:
+    """Scan the chunks in this process, feeding ``state``; return the number of lines."""
+    done = 1
+    for start, chunk in chunks:
+        state.absorb(start, _scan(ctx, start, chunk))
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
     return done
 
 
-def _absorb_next(in_flight: deque, state: _BoardState) -> int:
-    start, size, pending = in_flight.popleft()
-    state.absorb(start, pending.get())
-    return size
+def _scan_pooled(scan: _PoolScan, state: _BoardState, progress, total) -> int:
+    """Scan the remaining chunks in the pool, feeding ``state`` in board order; return the number
+    of lines."""
+    done = 1
+    window = scan.n_workers * 3
+    scan.submit(window)
+    while scan.in_flight:
+        start, size, result = scan.take()
+        state.absorb(start, result)
+        done += size
+        if progress is not None:
+            progress(done, total)
+        scan.submit(window)
+    return done
+
+
+def _load_receipts(receipt_inputs: list[tuple[str, Any]]) -> tuple[set, list]:
+    """Read and parse the receipts: the line indexes they name, and ``(name, receipt or None,
+    problem or None)`` for each."""
+    wanted = set()
+    loaded_receipts = []
+    for name, value in receipt_inputs:
+        try:
+            raw = _read_receipt(value)
+        except OSError as exc:
+            loaded_receipts.append((name, None, f"cannot read it: {exc.strerror}"))
+            continue
+        try:
+            receipt = _load_receipt(raw)
+        except InvalidReceipt as exc:
+            loaded_receipts.append((name, None, str(exc)))
+            continue
+        wanted.add(receipt["seq"])
+        loaded_receipts.append((name, receipt, None))
+    return wanted, loaded_receipts
 
 
 def verify_board(
@@ -1566,12 +1825,30 @@ def verify_board(
     report = Report()
     iterator = iter(lines)
     state = None
+    scan = None
     try:
         first = next(iterator, None)
         if first is None:
             raise _Stop(0, "the board is empty: line 0 must be the setup entry")
         try:
-            setup = _check_setup_line(first)
+            raw = _line_payload(first)
+            entry, text = _decode_line(raw)
+        except BoardError as exc:
+            raise _Stop(0, str(exc)) from None
+        wanted, loaded_receipts = _load_receipts(receipt_inputs)
+        wanted_lines, heads = frozenset(wanted), frozenset(expect_heads)
+        # Read ahead up to the pool threshold: a board that ends before it is checked in-process.
+        pending = list(islice(iterator, POOL_THRESHOLD))
+        chunks = _chunks(chain(pending, iterator), 1, CHUNK_LINES)
+        pooled = n_workers > 1 and len(pending) >= POOL_THRESHOLD
+        fp = hashlib.sha256(raw).hexdigest()
+        guess = _guess_context(entry, fp, wanted_lines, heads) if pooled else None
+        if guess is not None:
+            # The workers start on the lines after line 0 while this process checks it.
+            scan = _PoolScan(guess, n_workers, chunks)
+            scan.submit(max(EARLY_SCAN_LINES // CHUNK_LINES, 1), EARLY_SCAN_BYTES)
+        try:
+            setup = _check_setup_entry(raw, entry, text, fp)
         except BoardError as exc:
             raise _Stop(0, str(exc)) from None
         setup_hash = setup.fp
@@ -1588,33 +1865,22 @@ def verify_board(
                 0, f"body.eligibility.issuer.ed25519 is {setup.issuer_pub}, but the pinned issuer key is {issuer_key}"
             )
 
-        wanted = set()
-        loaded_receipts = []
-        for name, value in receipt_inputs:
-            try:
-                raw = _read_receipt(value)
-            except OSError as exc:
-                loaded_receipts.append((name, None, f"cannot read it: {exc.strerror}"))
-                continue
-            try:
-                receipt = _load_receipt(raw)
-            except InvalidReceipt as exc:
-                loaded_receipts.append((name, None, str(exc)))
-                continue
-            wanted.add(receipt["seq"])
-            loaded_receipts.append((name, receipt, None))
-
         state = _BoardState(setup, setup_hash)
         if 0 in wanted:
             state.wanted[0] = (setup_hash, "setup", None)
-        if setup_hash in expect_heads:
+        if setup_hash in heads:
             state.heads[setup_hash] = 0
-        ctx = _ScanContext(setup, frozenset(wanted), frozenset(expect_heads))
+        ctx = _ScanContext.from_setup(setup, wanted_lines, heads)
+        if scan is not None and not scan.ctx.same_as(ctx):
+            chunks, scan = scan.give_back(), None  # a wrong guess (it cannot be, but): scan again
+        if pooled and scan is None:
+            scan = _PoolScan(ctx, n_workers, chunks)
         if progress is not None:
             progress(1, total)
-        # Read ahead up to the pool threshold: a board that ends before it is checked in-process.
-        pending = list(islice(iterator, POOL_THRESHOLD))
-        report.lines = _run_scans(ctx, pending, iterator, n_workers, state, progress, total)
+        if scan is not None:
+            report.lines = _scan_pooled(scan, state, progress, total)
+        else:
+            report.lines = _scan_here(ctx, chunks, state, progress, total)
         report.head = state.head
     except _Stop as stop:
         report.errors.append((stop.line, stop.why))
@@ -1626,6 +1892,9 @@ def verify_board(
                 report.errors[:0] = result_errors
         report.valid = False
         return report
+    finally:
+        if scan is not None:
+            scan.close()
 
     errors: list = []
     counts, computed, result_errors = state.recount()

@@ -410,6 +410,70 @@ def test_pool_gives_the_same_report_as_one_process(monkeypatch, method_name):
     assert one.errors == two.errors and one.errors[0][0] == 12
 
 
+@pytest.mark.parametrize(
+    "problem", ["valid", "unsorted", "issuer", "board-sig", "not-canonical", "method", "pinned", "ballot", "revote"]
+)
+def test_workers_started_before_line_0_is_checked_change_no_verdict(monkeypatch, problem):
+    """On a large board the workers scan the lines after line 0 while the calling process checks it
+    (with a context guessed from its parse): whatever line 0 holds, the report is the one-process report."""
+    monkeypatch.setattr(B, "POOL_THRESHOLD", 3)
+    monkeypatch.setattr(B, "CHUNK_LINES", 2)
+    built = K.build("approval", voters=12, revotes=3)
+    entries = K.entries(built.lines)
+    body = entries[0]["body"]
+    pinned = {}
+    if problem == "unsorted":
+        creds = body["eligibility"]["credentials"]
+        creds[0], creds[1] = creds[1], creds[0]
+    elif problem == "issuer":
+        body["eligibility"]["issuer"]["sig"] = body["board_key"]["ed25519"] + body["board_key"]["ed25519"][:43]
+    elif problem == "method":
+        body["method"] = ["approval"]  # no context can be guessed: the workers start after the check
+    elif problem == "pinned":
+        pinned = {"board_key": body["eligibility"]["issuer"]["ed25519"]}
+    elif problem == "ballot":
+        entries[5]["body"]["choice"] = ["no-such-option"]
+    elif problem == "revote":
+        entries.insert(9, entries[2])  # a replay
+    lines = K.rechain(entries, built.board_key) if problem not in ("valid", "pinned") else list(built.lines)
+    if problem == "board-sig":
+        lines[0] = lines[0].replace(b'"title":"', b'"title":"!')
+    elif problem == "not-canonical":
+        lines[0] = lines[0].replace(b'{"body":{', b'{"body": {', 1)
+    one = B.verify_board(lines, receipts=built.receipts, workers=1, **pinned)
+    two = B.verify_board(lines, receipts=built.receipts, workers=2, **pinned)
+    assert one == two and one.valid == (problem == "valid")
+    if problem in ("unsorted", "issuer", "board-sig", "not-canonical", "method", "pinned"):
+        assert one.errors[0][0] == 0
+
+
+def test_a_wrong_guess_of_the_scan_context_is_dropped(monkeypatch):
+    monkeypatch.setattr(B, "POOL_THRESHOLD", 3)
+    monkeypatch.setattr(B, "CHUNK_LINES", 2)
+    built = K.build("approval", voters=12, revotes=3)
+    setup = B.load_setup(built.lines[0])
+    entry, text = B._decode_line(built.lines[0][:-1])
+    guess = B._guess_context(entry, built.fp, frozenset(), frozenset())
+    assert guess.same_as(B._ScanContext.from_setup(setup, frozenset(), frozenset()))
+
+    guessed = []
+
+    def wrong(entry, fp, wanted, heads):
+        # Another poll's fingerprint: every ballot would fail its fp check, were the scan kept.
+        guessed.append(B._ScanContext(entry["poll"], "0" * 64, entry["body"]["method"],
+                                      [o["id"] for o in entry["body"]["options"]],
+                                      entry["body"]["board_key"]["ed25519"], wanted, heads))  # fmt: skip
+        return guessed[-1]
+
+    monkeypatch.setattr(B, "_guess_context", wrong)
+    broken = list(built.lines)
+    broken[7] = broken[7].replace(b'"v":1}', b'"v":2}')
+    for lines in (built.lines, broken):
+        two = B.verify_board(lines, receipts=built.receipts, workers=2)
+        assert guessed and two == B.verify_board(lines, receipts=built.receipts, workers=1)
+    assert two.errors[0][0] == 7
+
+
 def test_deadline_independent_times_are_checked_only_for_form():
     built = K.build("approval", checkpoints=False)
     entries = K.entries(built.lines)

@@ -389,6 +389,89 @@ def test_a_bad_eligibility_list_fails_at_line_0(problem):
                           "member": "member"}[problem] in why  # fmt: skip
 
 
+@lru_cache(maxsize=None)
+def eligibility_board() -> K.Built:
+    return K.build("approval", voters=8, weights=[1, 2, 1, 3, 1, 1, 5, 1])
+
+
+CREDENTIAL_FAULTS = (
+    "swap", "repeat", "w0", "wbool", "wstr", "wbig", "pubchar", "pubstray", "pubshort", "pubint",
+    "extra", "member", "nopub", "now", "notobject", "empty",
+)  # fmt: skip
+
+
+def _corrupt(creds: list, index: int, fault: str) -> list:
+    creds = [dict(c) if type(c) is dict else c for c in creds]
+    i = index % len(creds) if creds else 0
+    if fault == "empty" or not creds:
+        return []
+    cred = creds[i]
+    if not all(type(c) is dict and type(c.get("pub")) is str and "w" in c for c in (cred, creds[(i + 1) % len(creds)])):
+        return creds  # already broken there
+    if fault == "swap" and len(creds) > 1:
+        j = (i + 1) % len(creds)
+        creds[i], creds[j] = creds[j], creds[i]
+    elif fault == "repeat" and len(creds) > 1:
+        creds[(i + 1) % len(creds)]["pub"] = cred["pub"]
+    elif fault in ("w0", "wbool", "wstr", "wbig"):
+        cred["w"] = {"w0": 0, "wbool": True, "wstr": "1", "wbig": 2**40}[fault]
+    elif fault == "pubchar":
+        cred["pub"] = cred["pub"][:5] + "+" + cred["pub"][6:]
+    elif fault == "pubstray":
+        cred["pub"] = cred["pub"][:42] + "B"  # the last character carries bits that must be zero
+    elif fault == "pubshort":
+        cred["pub"] = cred["pub"][:42]
+    elif fault == "pubint":
+        cred["pub"] = 7
+    elif fault == "extra":
+        cred["x"] = 1
+    elif fault == "member":
+        cred["member"] = {"id": "m", "name": "M"}
+    elif fault in ("nopub", "now"):
+        del cred[fault[2:]]
+    elif fault == "notobject":
+        creds[i] = [cred["pub"], cred["w"]]
+    return creds
+
+
+def _members_outcome(poll: str, body: dict):
+    try:
+        setup = B._check_setup_members(poll, body, signed=True)
+    except B.BoardError as exc:
+        return ("error", str(exc))
+    return ("ok", setup.cred_index, setup.weights)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 100), st.sampled_from(CREDENTIAL_FAULTS)), max_size=3))
+def test_the_fast_check_of_a_credential_list_agrees_with_the_item_by_item_one(faults):
+    """A secret poll's list is checked in C (_secret_credentials) and, when that finds a fault, item by
+    item, which names it: both must give the same verdict, and the same index and weights."""
+    built = eligibility_board()
+    entry = K.entries(built.lines)[0]
+    creds = entry["body"]["eligibility"]["credentials"]
+    for index, fault in faults:
+        creds = _corrupt(creds, index, fault)
+    body = {**entry["body"], "eligibility": {**entry["body"]["eligibility"], "credentials": creds}}
+    fast = _members_outcome(built.poll, body)
+    with mock.patch.object(B, "_secret_credentials", lambda credentials: None):
+        assert _members_outcome(built.poll, body) == fast
+    unchanged = json.dumps(creds) == json.dumps(entry["body"]["eligibility"]["credentials"])  # True is not 1 here
+    assert (fast[0] == "ok") == unchanged, fast
+
+
+@pytest.mark.parametrize("secrecy", ["credential", "roll-call"])
+@pytest.mark.parametrize("method_name", ["approval", "majority-judgment", "yes-no-abstain"])
+def test_the_signed_texts_of_the_setup_are_cut_from_its_line_exactly(secrecy, method_name):
+    import rfc8785
+
+    built = K.build(method_name, secrecy=secrecy, voters=5)
+    entry, text = B._decode_line(built.lines[0][:-1])
+    credentials_json, unsigned_json = B._setup_signed_texts(entry, text)
+    assert credentials_json.encode() == rfc8785.dumps(entry["body"]["eligibility"]["credentials"])
+    assert unsigned_json.encode() == rfc8785.dumps(B._unsigned_entry(entry))
+
+
 @pytest.mark.parametrize("depth", [50, 990, 5000])
 def test_deeply_nested_json_is_refused_not_crashed_on(depth):
     built = base()
@@ -470,8 +553,11 @@ def test_random_mutations_are_refused_and_never_crash(ops):
     assert report.valid == (mutated == original), report.errors
     if not report.valid:
         assert report.errors and all(isinstance(why, str) and why for _, why in report.errors)
-    # The exact fast path for ballot lines and the generic parse must always agree.
-    with mock.patch.object(B, "_fast_ballot", lambda *args: None):
+    # The exact fast paths (ballot lines, a secret poll's credential list, the setup's signed texts cut
+    # from its line) and the generic checks must always agree.
+    with mock.patch.object(B, "_fast_ballot", lambda *args: None), mock.patch.object(
+        B, "_secret_credentials", lambda credentials: None
+    ), mock.patch.object(B, "_setup_signed_texts", lambda entry, text: None):
         generic = B.verify_board(mutated)
     assert generic.errors == report.errors
 
