@@ -70,12 +70,16 @@ def pytest_runtest_setup(item):
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static(tmp_path_factory):
     """Pages link fingerprinted assets, as in production: collect them once for the session."""
-    from django.conf import settings
     from django.core.management import call_command
+    from django.test.utils import override_settings
 
-    settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
+    # Through override_settings, so that a static storage already built (with the old root and no
+    # manifest) is dropped and rebuilt on the collected files, whichever test touched it first.
+    override = override_settings(STATIC_ROOT=tmp_path_factory.mktemp("static"))
+    override.enable()
     call_command("collectstatic", interactive=False, verbosity=0)
     yield
+    override.disable()
 
 
 @pytest.fixture(autouse=True)
