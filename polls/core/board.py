@@ -1698,14 +1698,24 @@ def _guess_context(entry: Any, fp: str, wanted: frozenset, heads: frozenset) -> 
 
 
 class _PoolScan:
-    """Chunks of lines scanned by a pool of worker processes; their results taken in board order."""
+    """Chunks of lines scanned by worker processes; their results taken in board order.
+
+    It uses concurrent.futures rather than multiprocessing.Pool: Pool.terminate() can deadlock
+    when it stops workers with tasks in flight (a bad setup stops the verification early), and a
+    Pool whose worker dies waits for its result forever. The executor cancels what has not
+    started, and a dead worker breaks it (BrokenProcessPool) instead of hanging.
+    """
 
     def __init__(self, ctx: _ScanContext, n_workers: int, chunks: Iterator) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
         self.ctx = ctx
         self.n_workers = n_workers
         self.chunks = chunks
-        self.in_flight: deque = deque()  # (start, lines, pending result), in board order
-        self.pool = _pool_context().Pool(n_workers, initializer=_init_worker, initargs=(ctx,))
+        self.in_flight: deque = deque()  # (start, lines, future), in board order
+        self.pool = ProcessPoolExecutor(
+            n_workers, mp_context=_pool_context(), initializer=_init_worker, initargs=(ctx,)
+        )
 
     def submit(self, max_chunks: int, max_bytes: int | None = None) -> None:
         """Send chunks until ``max_chunks`` are in flight, the lines run out, or (when given)
@@ -1716,16 +1726,19 @@ class _PoolScan:
             if item is None:
                 return
             start, lines = item
-            self.in_flight.append((start, lines, self.pool.apply_async(_scan_in_worker, (start, lines))))
+            self.in_flight.append((start, lines, self.pool.submit(_scan_in_worker, start, lines)))
             if max_bytes is not None:
                 sent += sum(map(len, lines))
                 if sent >= max_bytes:
                     return
 
     def take(self) -> tuple[int, int, tuple]:
-        """The next chunk's ``(start, number of lines, scan result)``, waiting for it."""
-        start, lines, pending = self.in_flight.popleft()
-        return start, len(lines), pending.get()
+        """The next chunk's ``(start, number of lines, scan result)``, waiting for it. Raises
+        BrokenProcessPool when a worker died (the chunk stays in flight for give_back)."""
+        start, lines, future = self.in_flight[0]
+        result = future.result()
+        self.in_flight.popleft()
+        return start, len(lines), result
 
     def give_back(self) -> Iterator:
         """Stop the workers; return the chunks still to scan, those in flight first."""
@@ -1734,8 +1747,7 @@ class _PoolScan:
         return chain(((start, lines) for start, lines, _ in in_flight), self.chunks)
 
     def close(self) -> None:
-        self.pool.terminate()
-        self.pool.join()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _scan_here(ctx: _ScanContext, chunks: Iterator, state: _BoardState, progress, total) -> int:
@@ -1752,17 +1764,31 @@ def _scan_here(ctx: _ScanContext, chunks: Iterator, state: _BoardState, progress
 def _scan_pooled(scan: _PoolScan, state: _BoardState, progress, total) -> int:
     """Scan the remaining chunks in the pool, feeding ``state`` in board order; return the number
     of lines."""
+    from concurrent.futures.process import BrokenProcessPool
+
     done = 1
     window = scan.n_workers * 3
     scan.submit(window)
     while scan.in_flight:
-        start, size, result = scan.take()
+        try:
+            start, size, result = scan.take()
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory, or the system cannot start one): the lines
+            # it had are scanned here, with those after them.
+            return done - 1 + _scan_here(scan.ctx, scan.give_back(), state, _offset(progress, done - 1), total)
         state.absorb(start, result)
         done += size
         if progress is not None:
             progress(done, total)
         scan.submit(window)
     return done
+
+
+def _offset(progress, lines_before: int):
+    """``progress`` for a scan that starts after ``lines_before`` lines were already counted."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(lines_before + done, total)
 
 
 def _load_receipts(receipt_inputs: list[tuple[str, Any]]) -> tuple[set, list]:

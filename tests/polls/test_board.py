@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+import os
 import re
 
 import pytest
@@ -472,6 +474,42 @@ def test_a_wrong_guess_of_the_scan_context_is_dropped(monkeypatch):
         two = B.verify_board(lines, receipts=built.receipts, workers=2)
         assert guessed and two == B.verify_board(lines, receipts=built.receipts, workers=1)
     assert two.errors[0][0] == 7
+
+
+def _worker_dies(start, lines):
+    os._exit(3)
+
+
+def test_a_dead_worker_does_not_hang_the_verifier(monkeypatch):
+    """A worker killed mid-scan (out of memory, say): the lines it had are scanned in the calling
+    process and the report is the one-process report. multiprocessing.Pool waited forever here."""
+    monkeypatch.setattr(B, "POOL_THRESHOLD", 3)
+    monkeypatch.setattr(B, "CHUNK_LINES", 2)
+    monkeypatch.setattr(B, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    built = K.build("approval", voters=12, revotes=3)
+    broken = list(built.lines)
+    broken[9] = broken[9].replace(b'"v":1}', b'"v":2}')
+    one = [B.verify_board(lines, receipts=built.receipts, workers=1) for lines in (built.lines, broken)]
+    monkeypatch.setattr(B, "_scan_in_worker", _worker_dies)
+    two = [B.verify_board(lines, receipts=built.receipts, workers=2) for lines in (built.lines, broken)]
+    assert two == one and one[0].valid and one[1].errors[0][0] == 9
+    seen = []
+    B.verify_board(built.lines, workers=2, progress=lambda done, total: seen.append(done))
+    assert seen == sorted(seen) and seen[-1] == len(built.lines)  # the progress still counts every line once
+
+
+def test_stopping_early_with_chunks_in_flight_never_hangs(monkeypatch):
+    """A bad line 0 stops the verification while the workers scan the lines after it (the early
+    scan). multiprocessing.Pool.terminate() deadlocked here about once in a few hundred runs: this
+    loop hung CI for 90 minutes before the pool was replaced."""
+    monkeypatch.setattr(B, "POOL_THRESHOLD", 3)
+    monkeypatch.setattr(B, "CHUNK_LINES", 2)
+    monkeypatch.setattr(B, "_pool_context", lambda: multiprocessing.get_context("fork"))
+    built = K.build("approval", voters=12, revotes=3)
+    bad_setup = [built.lines[0].replace(b'"title":"', b'"title":"!')] + list(built.lines[1:])
+    for _ in range(300):
+        report = B.verify_board(bad_setup, workers=2)
+        assert report.errors[0][0] == 0
 
 
 def test_deadline_independent_times_are_checked_only_for_form():
