@@ -152,13 +152,20 @@ def debate_db(function):
 @debate_db
 def _readable_debate(user, pk: int):
     """The debate and the id of the poll it is about (None when none), or None when it may not be read."""
-    from assemblies.services import live_sessions
-
     debate = debate_selectors.debate_by_pk(pk)
     if debate is None or not rules.can_view_debate(user, debate):
         return None
+    return debate, _poll_id_of(debate)
+
+
+def _poll_id_of(debate) -> int | None:
+    from assemblies.services import live_sessions
+
     poll = live_sessions.poll_of_debate(debate)
-    return debate, poll.pk if poll is not None else None
+    return poll.pk if poll is not None else None
+
+
+_current_poll_id = debate_db(_poll_id_of)
 
 
 @debate_db
@@ -388,6 +395,9 @@ class DebateConsumer(PollFollower, JsonFramesConsumer):
                 return
             messages, more = caught_up
             await self.send_json({"type": "debate.since", "messages": messages, "more": more})
+            # A poll tabled (or a newer one) since the page was read: follow it from now on, and
+            # the page shows it in place of the old one.
+            await self.follow_poll(await _current_poll_id(self.debate))
             await self.send_poll_state("now")
         elif kind == "post":
             await self.post(content)

@@ -260,11 +260,39 @@ def agenda_candidates(assembly: Assembly) -> list[tuple[str, str]]:
     live = Contribution.objects.filter(space__assembly=assembly, status__in=["open", "tabled"]).order_by("-pk")[:50]
     options += [(f"contribution:{c.pk}", str(c)) for c in live]
     taken = {key for key, _label in options}
-    for debate in Debate.objects.filter(assembly=assembly).select_related("space").order_by("-pk")[:50]:
-        if debate.subject_key not in taken:
-            debate.assembly = assembly
-            options.append((debate.subject_key, subject_title(debate)))
+    others = [debate for debate in Debate.objects.filter(assembly=assembly).select_related("space").order_by("-pk")[:50]
+              if debate.subject_key not in taken]
+    titles = _subject_titles(others)
+    options += [(debate.subject_key, titles[debate.subject_key]) for debate in others]
     return options
+
+
+def _subject_titles(debates: list[Debate]) -> dict[str, str]:
+    """subject_title of many debates by subject key, in one query per kind of subject."""
+    ids: dict[str, list[int]] = {"item": [], "contribution": [], "poll": []}
+    for debate in debates:
+        if debate.subject_kind in ids:
+            ids[debate.subject_kind].append(debate.subject_id)
+    found: dict[str, str] = {}
+    if ids["item"]:
+        found.update((f"item:{pk}", ref) for pk, ref in Item.objects.filter(pk__in=ids["item"]).values_list("pk", "ref"))
+    if ids["contribution"]:
+        found.update((f"contribution:{c.pk}", str(c)) for c in
+                     Contribution.objects.filter(pk__in=ids["contribution"]).only("pk", "title", "kind"))
+    if ids["poll"]:
+        poll_model = apps.get_model("polls", "Poll")  # looked up by name, as in subject_title
+        found.update((f"poll:{pk}", title) for pk, title in
+                     poll_model.objects.filter(pk__in=ids["poll"]).values_list("pk", "title"))
+    titles = {}
+    for debate in debates:
+        title = found.get(debate.subject_key)
+        if not title:
+            if debate.subject_kind == "poll":
+                title = gettext("Poll %(number)s") % {"number": debate.subject_id}
+            else:
+                title = debate.space.title if debate.space is not None else debate.subject_key
+        titles[debate.subject_key] = title
+    return titles
 
 
 def sessions_of(assembly: Assembly):

@@ -332,3 +332,52 @@ def test_an_agenda_point_on_a_polls_debate_is_named_after_the_poll(db):
     poll = pollkit.make_poll(assembly, convenor, kind="schulze")
     debate = debates.debate_for(poll=poll, now=pollkit.now())
     assert subject_title(debate) == poll.title
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_poll_tabled_while_the_debate_is_open_reaches_its_socket_at_the_next_catch_up(live_world):
+    """The page asks for what it missed every minute: a poll tabled since it was read comes with the
+    answer, and from then on the socket follows that poll (its opening, its turnout)."""
+    from assemblies.models import Item, Space
+    from polls.services import cast_roll_call
+    from tests import factories
+    from tests.polls.pollkit import make_poll, open_poll
+
+    world = live_world
+
+    def amendment_and_its_debate():
+        Space.objects.filter(pk=world.space.pk).update(phase="drafting")
+        amendment = factories.amend(world.ana, Item.objects.get(pk=world.item.pk), "A better text for the item.")
+        return amendment, debates.debate_for(contribution=amendment, now=timezone.now())
+
+    amendment, debate = await database_sync_to_async(amendment_and_its_debate)()
+    cookie = await database_sync_to_async(session_cookie)(world.kofi)
+    socket = WebsocketCommunicator(application, f"/ws/debates/{debate.pk}/", headers=[ORIGIN, (b"cookie", cookie)])
+    assert (await socket.connect())[0]
+
+    async def next_frame():  # presence counts come whenever people come and go
+        frame = await socket.receive_json_from(timeout=3)
+        while frame["type"] == "debate.presence":
+            frame = await socket.receive_json_from(timeout=3)
+        return frame
+
+    await socket.send_json_to({"type": "since", "last_id": 0})
+    assert (await next_frame())["type"] == "debate.since"
+    while not await socket.receive_nothing(timeout=0.3):  # no poll yet: no poll state
+        assert (await socket.receive_json_from())["type"] == "debate.presence"
+
+    poll = await database_sync_to_async(make_poll)(world.assembly, world.convenor, subject_type="amendment",
+                                                   contributions=[amendment], title="Adopt the better text?")
+    await socket.send_json_to({"type": "since", "last_id": 0})
+    assert (await next_frame())["type"] == "debate.since"
+    state = await next_frame()
+    assert state["type"] == "poll.state" and state["poll"] == poll.pk
+    assert "Adopt the better text?" in state["html"] and "nobody can vote yet" in state["html"]
+
+    await database_sync_to_async(open_poll)(poll, world.convenor)
+    state = await next_frame()
+    assert state["type"] == "poll.state" and "0 ballots cast" in state["html"]
+    await database_sync_to_async(cast_roll_call)(poll=poll, user=world.ana, choice="yes", now=timezone.now())
+    turnout = await next_frame()
+    assert turnout == {"type": "poll.turnout", "poll": poll.pk, "count": 1, "text": "1 ballot cast"}
+    await socket.disconnect()

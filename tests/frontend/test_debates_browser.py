@@ -103,6 +103,51 @@ def test_a_phone_without_javascript_takes_part_through_the_forms(browser, site):
     context.close()
 
 
+AMENDMENT_AND_ITS_DEBATE = """
+import django; django.setup()
+from django.utils import timezone
+from assemblies.models import Debate, Item
+from assemblies.services import debates
+from tests import factories
+debate = Debate.objects.get(pk={debate})
+item = Item.objects.get(pk=int(debate.subject_key.split(":")[1]))
+item.space.phase = "drafting"; item.space.save(update_fields=["phase"])
+amendment = factories.amend(item.space.assembly.memberships.get(user__display_name="Ana").user, item, "Train the members first.")
+print(amendment.pk, debates.debate_for(contribution=amendment, now=timezone.now()).get_absolute_url())
+"""
+
+POLL_ON_THE_AMENDMENT = """
+import django; django.setup()
+from assemblies.models import Contribution
+from tests.polls.pollkit import make_poll, open_poll
+amendment = Contribution.objects.get(pk={amendment})
+assembly = amendment.space.assembly
+convenor = assembly.memberships.get(role="convenor").user
+open_poll(make_poll(assembly, convenor, subject_type="amendment", contributions=[amendment],
+                    title="Adopt the training amendment?"), convenor)
+"""
+
+
+def test_a_poll_tabled_while_a_reader_is_on_the_debate_appears_without_a_reload(browser, site):
+    amendment, path = site.run("-c", AMENDMENT_AND_ITS_DEBATE.format(debate=site.data["debate"])).split()
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    context.clock.install()
+    context.add_cookies([{"name": "sessionid", "value": site.data["sessions"]["kofi"], "url": site.bases[0]}])
+    page = context.new_page()
+    page.goto(site.bases[0] + path)
+    wait_live(page)
+    page.evaluate("window.notReloaded = true")
+    assert page.locator(".subject .poll").count() == 1 and not page.locator(".subject .poll").is_visible()
+
+    site.run("-c", POLL_ON_THE_AMENDMENT.format(amendment=amendment))
+    page.clock.run_for(75_000)  # the page asks for what it missed about once a minute
+    box = page.locator(".subject .poll", has_text="Adopt the training amendment?")
+    box.wait_for(timeout=TIMEOUT_MS)
+    assert box.get_by_role("link", name="Vote").is_visible() and "0 ballots cast" in box.inner_text()
+    assert page.evaluate("window.notReloaded") is True
+    context.close()
+
+
 def test_a_live_session_queue_and_timer_update_for_everyone(browser, site):
     slug = site.data["slug"]
     chair_context, chair = reader(browser, site, 0, "convenor", path=f"/a/{slug}/sessions/")

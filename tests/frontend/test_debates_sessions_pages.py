@@ -146,3 +146,39 @@ def test_poll_actions_refuse_points_of_other_sessions_and_points_without_a_poll(
                                                                    "No poll decides this point")):
         page = client.post(action(session, "poll-open"), data, follow=True).content.decode()
         assert message in page
+
+
+def test_the_agenda_choices_name_every_debate_in_the_same_number_of_queries_however_many(client, world):
+    """The start form lists the debates already open (items, polls) by name: one query per kind of
+    subject, not one per debate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assemblies.models import Item
+    from assemblies.services import debates
+    from tests.polls.pollkit import make_poll
+
+    index = reverse("live_sessions", args=[world.assembly.slug])
+    client.force_login(world.convenor)
+
+    def choices_and_queries():
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(index)
+        return dict(page.context["form"].fields["agenda"].choices), len(captured.captured_queries)
+
+    now = timezone.now()
+    poll = make_poll(world.assembly, world.convenor, title="Which priorities first?")
+    debates.debate_for(poll=poll, now=now)
+    few, queries_with_few = choices_and_queries()
+    assert few[f"item:{world.item.pk}"] == world.item.ref and few[f"poll:{poll.pk}"] == "Which priorities first?"
+
+    items = list(Item.objects.filter(roadmap__assembly=world.assembly).exclude(pk=world.item.pk)[:6])
+    for item in items:
+        debates.debate_for(item=item, now=now)
+    for number in range(4):
+        debates.debate_for(poll=make_poll(world.assembly, world.convenor, title=f"Poll on round {number}"), now=now)
+    many, queries_with_many = choices_and_queries()
+    assert len(items) >= 3 and len(many) == len(few) + len(items) + 4
+    assert many[f"poll:{poll.pk}"] == "Which priorities first?" and "Poll on round 3" in many.values()
+    assert all(many[f"item:{item.pk}"] == item.ref for item in items)
+    assert queries_with_many == queries_with_few

@@ -46,6 +46,8 @@
   // The poll beside the debate: its turnout (a count, never a result) and its state.
   function poll(data) {
     var box = document.querySelector(".poll[data-poll='" + data.poll + "']");
+    // A poll tabled since the page was read takes the place of the older one (or of the empty slot).
+    if (!box && data.html) box = document.querySelector(".subject .poll");
     if (!box) return;
     if (data.html) { box.outerHTML = data.html; return; }
     var count = box.querySelector(".turnout");
