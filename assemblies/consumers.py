@@ -430,6 +430,15 @@ class DebateConsumer(PollFollower, JsonFramesConsumer):
             await self.send(text_data=json.dumps({"type": "debate.presence", "count": event["count"]}))
         elif event["type"] in DEBATE_EVENTS:
             await self.forward(event)
+        elif event["type"] == "debate.poll":
+            await self.show_poll(event.get("poll"))
+
+    async def show_poll(self, poll_id):
+        """A poll tabled, opened or closed on the debated text changed which poll the page shows:
+        follow that one, and send its state (rendered once per process and language)."""
+        if isinstance(poll_id, int) and poll_id != self.poll_id:
+            await self.follow_poll(poll_id)
+            await self.send_poll_state("shown")
 
     async def forward(self, event):
         # The hub hands one event object to every socket of this process: serialise it once per

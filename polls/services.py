@@ -287,8 +287,16 @@ def create_poll(
         )
         if contributions:
             poll.contributions.set(contributions)
+            _announce(poll, [c.pk for c in contributions])
         audit.record(assembly=assembly, actor=by, action=audit.Action.POLL_CREATE, target=poll, details={"secrecy": secrecy, "method": method["kind"]}, now=now)
     return poll
+
+
+def _announce(poll: Poll, contribution_ids: list[int] | None = None) -> None:
+    """Pages open on the debates of the poll's texts learn which poll they now show."""
+    from assemblies.services.live_sessions import announce_poll  # it builds on this module
+
+    announce_poll(poll, contribution_ids)
 
 
 def _too_few_message(count: int) -> str:
@@ -382,6 +390,7 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
         poll.eligible_voters.set([m.user_id for m in members])
         audit.record(assembly=poll.assembly, actor=by, action=audit.Action.POLL_OPEN, target=poll, details={"secrecy": poll.secrecy, "eligible": len(members)}, now=now)
         publish(f"poll.{poll.pk}", {"type": "poll.opened"})
+        _announce(poll)
         if poll.is_secret and poll.delivery == Poll.Delivery.EMAIL:
             letters = [(m.user.email, m.user.language, code) for m, code in zip(members, codes)]
             transaction.on_commit(functools.partial(_email_codes, poll, letters))
@@ -688,6 +697,7 @@ def close_poll(*, poll: Poll, by=None, now: datetime) -> Poll:
         apply_outcome(poll, now=now)
         audit.record(assembly=poll.assembly, actor=by, action=audit.Action.POLL_CLOSE, target=poll, details={"ballots": poll.ballot_count, "automatic": by is None}, now=now)
         publish(f"poll.{poll.pk}", {"type": "poll.closed"})
+        _announce(poll)
     return poll
 
 

@@ -93,6 +93,19 @@ def _default_language():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer. channels_redis binds its asyncio locks and connection pools
+    to the event loop that first used them, and every async test runs its own loop: a lock still held
+    when a test's loop closed (a receive's backup cleaner cut short) broke the receives of a later
+    test, depending on the order."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits live in the cache: each test starts with none spent."""
     from django.core.cache import cache

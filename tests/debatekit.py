@@ -3,11 +3,15 @@ events the services publish after commit. Test modules import the fixtures they 
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
+from django.db import connections
 from django.utils import timezone
 
 from assemblies.models import Item, Role
@@ -104,3 +108,23 @@ def session_cookie(user) -> bytes:
 def post(world_or_debate, author, text="A point worth making.", **kwargs):
     debate = getattr(world_or_debate, "debate", world_or_debate)
     return debates.post_message(debate=debate, author=author, text=text, now=kwargs.pop("now", timezone.now()), **kwargs)
+
+
+async def close_consumer_connections() -> None:
+    """Close the database connections of the threads the consumers ran on: the default one and the
+    debate sockets' own (assemblies.consumers._debate_db). Left open, they keep the test database
+    from being dropped at the end of the run."""
+    from assemblies import consumers
+
+    await database_sync_to_async(connections.close_all)()
+    # One task per thread: each waits for the others, so no thread runs two and every one closes.
+    barrier = threading.Barrier(consumers.DEBATE_DB_WORKERS)
+
+    def close():
+        try:
+            barrier.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    tasks = [consumers._debate_db.submit(close) for _ in range(consumers.DEBATE_DB_WORKERS)]
+    await asyncio.gather(*(asyncio.wrap_future(task) for task in tasks), return_exceptions=True)

@@ -3,7 +3,9 @@
 Every change runs in one transaction and publishes, after commit, an event to the debate's group
 `debate.<id>`: `{"type": "debate.message" | "debate.edited" | "debate.deleted" | "debate.hidden" |
 "debate.restored" | "debate.reaction", "debate": <debate id>, "id": <message id>, "reply_to": <id or
-null>, "at": <change mark>, "html": <fragment>}`.
+null>, "at": <change mark>, "html": <fragment>}`. The polls services add `{"type": "debate.poll",
+"debate": <debate id>, "poll": <poll id>}` when a poll tabled, opened or closed on the debated text makes
+a poll the one its pages show (`live_sessions.announce_poll`).
 The fragment is what everyone may see (a hidden message shows the moderator's reason); it is rendered in
 the site's language and, under `html_i18n`, in each other working language of the assembly, so that each
 socket forwards the one its reader reads.

@@ -72,6 +72,22 @@ def poll_of_debate(debate) -> Poll | None:
     return polls_of_debates([debate]).get(debate.pk)
 
 
+def announce_poll(poll: Poll, contribution_ids: list[int] | None = None) -> None:
+    """Tell the open pages of the debates on a poll's texts which poll they show now (after commit):
+    tabling, opening or closing a poll can change it (see polls_of_debates). At most three queries."""
+    if contribution_ids is None:
+        contribution_ids = list(poll.contributions.values_list("pk", flat=True))
+    if not contribution_ids:
+        return
+    debates = list(Debate.objects.filter(subject_key__in=[f"contribution:{pk}" for pk in contribution_ids]))
+    if not debates:
+        return
+    shown = polls_of_debates(debates)
+    for debate in debates:
+        if debate.pk in shown:
+            publish(debate.group, {"type": "debate.poll", "debate": debate.pk, "poll": shown[debate.pk].pk})
+
+
 def poll_html(poll_id: int, *, now: datetime, language: str | None = None) -> str:
     """The state of a poll as pages show it beside a debate or in a session: its status, its turnout and
     a link to vote while it is open; its result only once closed."""

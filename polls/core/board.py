@@ -40,6 +40,8 @@ import secrets
 import string
 import threading
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from operator import itemgetter, lt
@@ -1707,15 +1709,16 @@ class _PoolScan:
     """
 
     def __init__(self, ctx: _ScanContext, n_workers: int, chunks: Iterator) -> None:
-        from concurrent.futures import ProcessPoolExecutor
-
         self.ctx = ctx
         self.n_workers = n_workers
         self.chunks = chunks
         self.in_flight: deque = deque()  # (start, lines, future), in board order
-        self.pool = ProcessPoolExecutor(
-            n_workers, mp_context=_pool_context(), initializer=_init_worker, initargs=(ctx,)
-        )
+        try:
+            self.pool = ProcessPoolExecutor(
+                n_workers, mp_context=_pool_context(), initializer=_init_worker, initargs=(ctx,)
+            )
+        except OSError as exc:  # no process-shared semaphores here, say
+            raise BrokenProcessPool(f"cannot start worker processes: {exc}") from exc
 
     def submit(self, max_chunks: int, max_bytes: int | None = None) -> None:
         """Send chunks until ``max_chunks`` are in flight, the lines run out, or (when given)
@@ -1726,7 +1729,12 @@ class _PoolScan:
             if item is None:
                 return
             start, lines = item
-            self.in_flight.append((start, lines, self.pool.submit(_scan_in_worker, start, lines)))
+            try:
+                future = self.pool.submit(_scan_in_worker, start, lines)
+            except (BrokenProcessPool, OSError) as exc:  # OSError: a worker could not be started
+                self.chunks = chain([item], self.chunks)  # kept for give_back
+                raise BrokenProcessPool(f"the worker processes stopped: {exc}") from exc
+            self.in_flight.append((start, lines, future))
             if max_bytes is not None:
                 sent += sum(map(len, lines))
                 if sent >= max_bytes:
@@ -1764,23 +1772,21 @@ def _scan_here(ctx: _ScanContext, chunks: Iterator, state: _BoardState, progress
 def _scan_pooled(scan: _PoolScan, state: _BoardState, progress, total) -> int:
     """Scan the remaining chunks in the pool, feeding ``state`` in board order; return the number
     of lines."""
-    from concurrent.futures.process import BrokenProcessPool
-
     done = 1
     window = scan.n_workers * 3
-    scan.submit(window)
-    while scan.in_flight:
-        try:
-            start, size, result = scan.take()
-        except BrokenProcessPool:
-            # A worker died (killed, out of memory, or the system cannot start one): the lines
-            # it had are scanned here, with those after them.
-            return done - 1 + _scan_here(scan.ctx, scan.give_back(), state, _offset(progress, done - 1), total)
-        state.absorb(start, result)
-        done += size
-        if progress is not None:
-            progress(done, total)
+    try:
         scan.submit(window)
+        while scan.in_flight:
+            start, size, result = scan.take()
+            state.absorb(start, result)
+            done += size
+            if progress is not None:
+                progress(done, total)
+            scan.submit(window)
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory) or none could be started: the lines not yet
+        # absorbed are scanned here, those in flight first.
+        return done - 1 + _scan_here(scan.ctx, scan.give_back(), state, _offset(progress, done - 1), total)
     return done
 
 
@@ -1871,8 +1877,11 @@ def verify_board(
         guess = _guess_context(entry, fp, wanted_lines, heads) if pooled else None
         if guess is not None:
             # The workers start on the lines after line 0 while this process checks it.
-            scan = _PoolScan(guess, n_workers, chunks)
-            scan.submit(max(EARLY_SCAN_LINES // CHUNK_LINES, 1), EARLY_SCAN_BYTES)
+            try:
+                scan = _PoolScan(guess, n_workers, chunks)
+                scan.submit(max(EARLY_SCAN_LINES // CHUNK_LINES, 1), EARLY_SCAN_BYTES)
+            except BrokenProcessPool:  # no workers: this process scans every line
+                chunks, scan, pooled = (scan.give_back() if scan is not None else chunks), None, False
         try:
             setup = _check_setup_entry(raw, entry, text, fp)
         except BoardError as exc:
@@ -1900,7 +1909,10 @@ def verify_board(
         if scan is not None and not scan.ctx.same_as(ctx):
             chunks, scan = scan.give_back(), None  # a wrong guess (it cannot be, but): scan again
         if pooled and scan is None:
-            scan = _PoolScan(ctx, n_workers, chunks)
+            try:
+                scan = _PoolScan(ctx, n_workers, chunks)
+            except BrokenProcessPool:
+                pass  # no workers: this process scans every line
         if progress is not None:
             progress(1, total)
         if scan is not None:

@@ -8,13 +8,12 @@ from datetime import timedelta
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.utils import timezone
 
 from assemblies.models import Message
 from assemblies.services import debates
 from deliberate.asgi import application
-from tests.debatekit import ORIGIN, build_world, session_cookie
+from tests.debatekit import ORIGIN, build_world, close_consumer_connections, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +29,7 @@ def world(transactional_db):
 async def _close_thread_connections():
     yield
     # The consumers' database calls ran in a worker thread whose connection would outlive the test.
-    await database_sync_to_async(connections.close_all)()
+    await close_consumer_connections()
 
 
 def socket(path, user=None, *, origin=ORIGIN):

@@ -7,14 +7,13 @@ from datetime import timedelta
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.utils import timezone
 
 from assemblies.models import LiveSession, SpeakerRequest
 from assemblies.services import InvalidInput, NotAllowed, debates
 from assemblies.services import live_sessions as sessions
 from deliberate.asgi import application
-from tests.debatekit import ORIGIN, build_world, committing, sent, session_cookie, world  # noqa: F401
+from tests.debatekit import ORIGIN, build_world, close_consumer_connections, committing, sent, session_cookie, world  # noqa: F401
 
 Status = SpeakerRequest.Status
 
@@ -166,7 +165,7 @@ def live_world(transactional_db):
 @pytest.fixture(autouse=True)
 async def _close_thread_connections():
     yield
-    await database_sync_to_async(connections.close_all)()
+    await close_consumer_connections()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -334,23 +333,17 @@ def test_an_agenda_point_on_a_polls_debate_is_named_after_the_poll(db):
     assert subject_title(debate) == poll.title
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_a_poll_tabled_while_the_debate_is_open_reaches_its_socket_at_the_next_catch_up(live_world):
-    """The page asks for what it missed every minute: a poll tabled since it was read comes with the
-    answer, and from then on the socket follows that poll (its opening, its turnout)."""
+@pytest.fixture
+def amendment_debate(live_world):
     from assemblies.models import Item, Space
-    from polls.services import cast_roll_call
     from tests import factories
-    from tests.polls.pollkit import make_poll, open_poll
 
-    world = live_world
+    Space.objects.filter(pk=live_world.space.pk).update(phase="drafting")
+    amendment = factories.amend(live_world.ana, Item.objects.get(pk=live_world.item.pk), "A better text for the item.")
+    return amendment, debates.debate_for(contribution=amendment, now=timezone.now())
 
-    def amendment_and_its_debate():
-        Space.objects.filter(pk=world.space.pk).update(phase="drafting")
-        amendment = factories.amend(world.ana, Item.objects.get(pk=world.item.pk), "A better text for the item.")
-        return amendment, debates.debate_for(contribution=amendment, now=timezone.now())
 
-    amendment, debate = await database_sync_to_async(amendment_and_its_debate)()
+async def reader_socket(world, debate):
     cookie = await database_sync_to_async(session_cookie)(world.kofi)
     socket = WebsocketCommunicator(application, f"/ws/debates/{debate.pk}/", headers=[ORIGIN, (b"cookie", cookie)])
     assert (await socket.connect())[0]
@@ -361,15 +354,26 @@ async def test_a_poll_tabled_while_the_debate_is_open_reaches_its_socket_at_the_
             frame = await socket.receive_json_from(timeout=3)
         return frame
 
-    await socket.send_json_to({"type": "since", "last_id": 0})
-    assert (await next_frame())["type"] == "debate.since"
-    while not await socket.receive_nothing(timeout=0.3):  # no poll yet: no poll state
-        assert (await socket.receive_json_from())["type"] == "debate.presence"
+    async def quiet():
+        while not await socket.receive_nothing(timeout=0.3):
+            assert (await socket.receive_json_from())["type"] == "debate.presence"
 
+    return socket, next_frame, quiet
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_poll_tabled_and_opened_on_the_debated_text_reaches_open_pages_at_once(live_world, amendment_debate):
+    """No reload and no wait: tabling the poll pushes its state to the debate's sockets, which follow
+    it from then on (its opening, its turnout); a second poll tabled meanwhile does not replace the
+    open one, as a reload would not."""
+    from polls.services import cast_roll_call
+    from tests.polls.pollkit import close, make_poll, open_poll
+
+    world, (amendment, debate) = live_world, amendment_debate
+    socket, next_frame, quiet = await reader_socket(world, debate)
+    await quiet()  # no poll yet: no poll state
     poll = await database_sync_to_async(make_poll)(world.assembly, world.convenor, subject_type="amendment",
                                                    contributions=[amendment], title="Adopt the better text?")
-    await socket.send_json_to({"type": "since", "last_id": 0})
-    assert (await next_frame())["type"] == "debate.since"
     state = await next_frame()
     assert state["type"] == "poll.state" and state["poll"] == poll.pk
     assert "Adopt the better text?" in state["html"] and "nobody can vote yet" in state["html"]
@@ -377,7 +381,48 @@ async def test_a_poll_tabled_while_the_debate_is_open_reaches_its_socket_at_the_
     await database_sync_to_async(open_poll)(poll, world.convenor)
     state = await next_frame()
     assert state["type"] == "poll.state" and "0 ballots cast" in state["html"]
+    await quiet()  # the poll it already follows: no second state
     await database_sync_to_async(cast_roll_call)(poll=poll, user=world.ana, choice="yes", now=timezone.now())
     turnout = await next_frame()
     assert turnout == {"type": "poll.turnout", "poll": poll.pk, "count": 1, "text": "1 ballot cast"}
+
+    later = await database_sync_to_async(make_poll)(world.assembly, world.convenor, subject_type="amendment",
+                                                    contributions=[amendment], title="A later draft")
+    await quiet()  # the open poll stays the one shown
+    await database_sync_to_async(close)(poll)
+    # The closing and the new choice travel apart (the poll's group, the debate's hub), so the page
+    # may see the closed poll for a moment; it ends on the draft, as a reload would show it.
+    states = [await next_frame()]
+    while states[-1]["poll"] != later.pk:
+        states.append(await next_frame())
+    assert all(state["type"] == "poll.state" for state in states) and "A later draft" in states[-1]["html"]
+    assert all("Closed with 1 ballot." in state["html"] for state in states[:-1])
+    while not await socket.receive_nothing(timeout=0.3):  # and it stays there
+        frame = await socket.receive_json_from()
+        assert frame["type"] == "debate.presence" or frame.get("poll") == later.pk
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_missed_announcement_is_caught_up_at_the_next_catch_up(live_world, amendment_debate, monkeypatch):
+    """The page asks for what it missed every minute: a poll whose announcement was lost comes with
+    the answer, and the socket follows it from then on."""
+    from tests.polls.pollkit import make_poll, open_poll
+
+    monkeypatch.setattr("polls.services._announce", lambda poll, contribution_ids=None: None)  # lost
+    world, (amendment, debate) = live_world, amendment_debate
+    socket, next_frame, quiet = await reader_socket(world, debate)
+    await socket.send_json_to({"type": "since", "last_id": 0})
+    assert (await next_frame())["type"] == "debate.since"
+    await quiet()
+    poll = await database_sync_to_async(make_poll)(world.assembly, world.convenor, subject_type="amendment",
+                                                   contributions=[amendment], title="Adopt the better text?")
+    await quiet()
+    await socket.send_json_to({"type": "since", "last_id": 0})
+    assert (await next_frame())["type"] == "debate.since"
+    state = await next_frame()
+    assert state["type"] == "poll.state" and state["poll"] == poll.pk and "Adopt the better text?" in state["html"]
+    await database_sync_to_async(open_poll)(poll, world.convenor)
+    state = await next_frame()
+    assert state["type"] == "poll.state" and "0 ballots cast" in state["html"]
     await socket.disconnect()

@@ -498,6 +498,39 @@ def test_a_dead_worker_does_not_hang_the_verifier(monkeypatch):
     assert seen == sorted(seen) and seen[-1] == len(built.lines)  # the progress still counts every line once
 
 
+@pytest.mark.parametrize("fails_at", ["start", "first submit", "third submit"])
+def test_workers_that_cannot_be_started_leave_the_work_to_the_calling_process(monkeypatch, fails_at):
+    """No process-shared semaphores (some containers), or no process left to fork: the calling
+    process scans every line, and the report is the one-process report."""
+    monkeypatch.setattr(B, "POOL_THRESHOLD", 3)
+    monkeypatch.setattr(B, "CHUNK_LINES", 2)
+    real = B.ProcessPoolExecutor
+
+    class Failing(real):
+        submits = 0
+
+        def __init__(self, *args, **kwargs):
+            if fails_at == "start":
+                raise OSError(38, "Function not implemented")
+            super().__init__(*args, **kwargs)
+
+        def submit(self, *args, **kwargs):
+            Failing.submits += 1
+            if Failing.submits == (1 if fails_at == "first submit" else 3):
+                raise OSError(11, "Resource temporarily unavailable")
+            return super().submit(*args, **kwargs)
+
+    built = K.build("approval", voters=12, revotes=3)
+    broken = list(built.lines)
+    broken[9] = broken[9].replace(b'"v":1}', b'"v":2}')
+    one = [B.verify_board(lines, receipts=built.receipts, workers=1) for lines in (built.lines, broken)]
+    monkeypatch.setattr(B, "ProcessPoolExecutor", Failing)
+    for lines, expected in zip((built.lines, broken), one):
+        Failing.submits = 0
+        assert B.verify_board(lines, receipts=built.receipts, workers=2) == expected
+    assert one[0].valid and one[0].lines == len(built.lines) and one[1].errors[0][0] == 9
+
+
 def test_stopping_early_with_chunks_in_flight_never_hangs(monkeypatch):
     """A bad line 0 stops the verification while the workers scan the lines after it (the early
     scan). multiprocessing.Pool.terminate() deadlocked here about once in a few hundred runs: this
