@@ -1321,44 +1321,33 @@ def _scan(ctx: _ScanContext, start: int, lines: list) -> tuple:
         for line in lines:
             raw = _line_payload(line)
             digest = sha256(raw).hexdigest()
+            fast = None
             if raw.startswith(b'{"body":{"choice":'):
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:
-                    fast = None
+                    pass
                 else:
                     fast = _fast_ballot(ctx, text, index, None if index == start else last_hash)
-                if fast is not None:
-                    prev, cred, nonce, choice_text = fast
-                    if index == start:
-                        first_prev = prev
-                    if index != run_next:
-                        creds, nonces, choices = [], [], []
-                        append((index, creds, nonces, choices))
-                    creds.append(cred)
-                    nonces.append(nonce)
-                    choices.append(choice_text)
-                    run_next = index + 1
-                    if wanted and index in wanted:
-                        body_text = text[8 : text.rfind(',"poll":')]
-                        wanted_found[index] = (digest, "ballot", _format_tracker(body_text.encode("utf-8")))
-                    if heads and digest in heads:
-                        heads_found.setdefault(digest, index)
-                    last_hash = digest
-                    index += 1
-                    continue
-            entry, text = _parse_line(raw)
-            if entry.keys() != _ENTRY_KEYS:
-                _members(entry, "the entry", _ENTRY_KEYS)
-            _check_entry_header(entry, poll, index)
-            prev = entry["prev"]
-            if index == start:
-                first_prev = prev
-            elif prev != last_hash:
-                raise BoardError(f"prev is {_show(prev)}, expected the entry hash of line {index - 1}, {last_hash}")
-            entry_type = entry["type"]
+            if fast is not None:  # a ballot of the usual shape, every check done by _fast_ballot
+                prev, cred, nonce, choice_text = fast
+                if index == start:
+                    first_prev = prev
+                entry_type = "ballot"
+            else:
+                entry, text = _parse_line(raw)
+                if entry.keys() != _ENTRY_KEYS:
+                    _members(entry, "the entry", _ENTRY_KEYS)
+                _check_entry_header(entry, poll, index)
+                prev = entry["prev"]
+                if index == start:
+                    first_prev = prev
+                elif prev != last_hash:
+                    raise BoardError(f"prev is {_show(prev)}, expected the entry hash of line {index - 1}, {last_hash}")
+                entry_type = entry["type"]
+                if entry_type == "ballot":
+                    cred, nonce, choice_text = _check_ballot_entry(ctx, text, entry["body"])
             if entry_type == "ballot":
-                cred, nonce, choice_text = _check_ballot_entry(ctx, text, entry["body"])
                 if index != run_next:
                     creds, nonces, choices = [], [], []
                     append((index, creds, nonces, choices))

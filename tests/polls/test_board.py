@@ -498,12 +498,16 @@ def test_a_dead_worker_does_not_hang_the_verifier(monkeypatch):
     assert seen == sorted(seen) and seen[-1] == len(built.lines)  # the progress still counts every line once
 
 
+@pytest.mark.parametrize("early_scan", [True, False])
 @pytest.mark.parametrize("fails_at", ["start", "first submit", "third submit"])
-def test_workers_that_cannot_be_started_leave_the_work_to_the_calling_process(monkeypatch, fails_at):
+def test_workers_that_cannot_be_started_leave_the_work_to_the_calling_process(monkeypatch, fails_at, early_scan):
     """No process-shared semaphores (some containers), or no process left to fork: the calling
-    process scans every line, and the report is the one-process report."""
+    process scans every line, and the report is the one-process report. With the early scan the
+    failures happen while line 0 is checked; without it, while the chunks are handed out."""
     monkeypatch.setattr(B, "POOL_THRESHOLD", 3)
     monkeypatch.setattr(B, "CHUNK_LINES", 2)
+    if not early_scan:
+        monkeypatch.setattr(B, "_guess_context", lambda *args: None)
     real = B.ProcessPoolExecutor
 
     class Failing(real):
