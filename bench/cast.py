@@ -35,9 +35,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from assemblies.models import Role
-    from assemblies.services import membership
-    from deliberate import services as accounts
+    from assemblies.accounts import services as accounts
+    from assemblies.membership.models import Role
+    from assemblies.membership.services import membership
     from polls import selectors, services
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

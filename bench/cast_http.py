@@ -45,7 +45,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, Row, bench_environment, method_for, option_ids, percentile, random_choice
+from bench.common import (
+    ROOT,
+    Row,
+    bench_environment,
+    method_for,
+    option_ids,
+    percentile,
+    random_choice,
+)
 
 sys.path.insert(0, str(ROOT))
 
@@ -81,9 +89,9 @@ def prepare(ballots: int, options: int) -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from assemblies.services import membership
+    from assemblies.accounts import services as accounts
+    from assemblies.membership.services import membership
     from bench.make_poll import add_members
-    from deliberate import services as accounts
     from polls import services
     from polls.core import board as core_board
     from polls.core.credentials import derive_credential

@@ -60,8 +60,9 @@ def setup(readers: int, posters: int) -> dict:
     from django.utils import timezone
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from assemblies.models import Role
-    from assemblies.services import debates, membership
+    from assemblies.debates.services import debates
+    from assemblies.membership.models import Role
+    from assemblies.membership.services import membership
     from tests import factories
     from tests.livekit import session_for
 

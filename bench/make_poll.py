@@ -23,7 +23,14 @@ import sys
 import time
 from datetime import timedelta
 
-from bench.common import KINDS, ROOT, bench_environment, method_for, option_ids, random_choice
+from bench.common import (
+    KINDS,
+    ROOT,
+    bench_environment,
+    method_for,
+    option_ids,
+    random_choice,
+)
 
 sys.path.insert(0, str(ROOT))
 
@@ -56,8 +63,8 @@ def add_members(assembly, count: int, tag: str, now) -> list:
     """`count` accounts and memberships, written in bulk; returns the users in creation order."""
     from django.contrib.auth.hashers import make_password
 
-    from assemblies.models import Membership, Role
-    from deliberate.models import User
+    from assemblies.accounts.models import User
+    from assemblies.membership.models import Membership, Role
 
     unusable = make_password(None)
     users = []
@@ -84,8 +91,8 @@ def make(*, method: str, voters: int, secrecy: str = "roll-call", revotes: int =
     from django.core.management import call_command
     from django.utils import timezone
 
-    from assemblies.services import membership
-    from deliberate import services as accounts
+    from assemblies.accounts import services as accounts
+    from assemblies.membership.services import membership
     from polls import selectors, services
     from polls.core import board as core_board
     from polls.core.credentials import derive_credential

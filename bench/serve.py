@@ -63,7 +63,13 @@ def server_environment(extra: dict | None = None) -> dict:
 def running_site(*, servers: int = 2, extra_env: dict | None = None, switch_interval: float = 0.0):
     """`servers` Daphne processes on the benchmarks' database and Redis; yields a Site. `switch_interval`
     (seconds): the processes' sys.setswitchinterval (Python's default is 0.005), for the experiment below."""
-    from tests.livekit import LiveSite, _wait_until_healthy, free_port, start_daphne, stop
+    from tests.livekit import (
+        LiveSite,
+        _wait_until_healthy,
+        free_port,
+        start_daphne,
+        stop,
+    )
 
     ensure_database()
     token = secrets.token_hex(4)

@@ -61,8 +61,9 @@ def prepare(members: int) -> dict:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from assemblies.models import Item, Phase, Role
-    from assemblies.services import debates
+    from assemblies.debates.services import debates
+    from assemblies.membership.models import Phase, Role
+    from assemblies.roadmap.models import Item
     from bench.make_poll import add_members
     from polls import services
     from tests import factories

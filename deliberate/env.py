@@ -5,10 +5,8 @@ Kept free of Django imports: settings import it before Django is configured.
 
 from __future__ import annotations
 
-import base64
 import os
 import secrets
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -81,12 +79,3 @@ def secret_or_generated(name: str, path: Path, *, generate: Callable[[], str]) -
 
 def new_secret_key() -> str:
     return secrets.token_urlsafe(50)
-
-
-def new_board_key() -> str:
-    """A fresh board signing key in the `DELIBERATE_BOARD_KEY` format: `KID:SEED`.
-
-    SEED is the 32-byte Ed25519 private seed in unpadded base64url; KID names the key on boards.
-    """
-    seed = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
-    return f"board-{date.today():%Y%m%d}-{secrets.token_hex(2)}:{seed}"

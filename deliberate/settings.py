@@ -14,6 +14,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from deliberate import env
+from polls.core.signing import new_board_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DELIBERATE_VAR_DIR") or BASE_DIR / "var")
@@ -24,7 +25,7 @@ SECRET_KEY, SECRET_KEY_GENERATED = env.secret_or_generated(
     "SECRET_KEY", VAR_DIR / "secret_key", generate=env.new_secret_key
 )
 DELIBERATE_BOARD_KEY, DELIBERATE_BOARD_KEY_GENERATED = env.secret_or_generated(
-    "DELIBERATE_BOARD_KEY", VAR_DIR / "board_key", generate=env.new_board_key
+    "DELIBERATE_BOARD_KEY", VAR_DIR / "board_key", generate=new_board_key
 )
 
 ALLOWED_HOSTS = env.listing("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -64,8 +65,13 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "deliberate",
-    "assemblies",
+    # The domain, one app per role, lower layers first (docs/architecture.md).
+    "assemblies.accounts",
+    "assemblies.audit",
+    "assemblies.membership",
+    "assemblies.roadmap",
     "polls",
+    "assemblies.debates",
 ]
 
 MIDDLEWARE = [
@@ -141,7 +147,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # connection at once, so the pool must cover the sockets a process serves (redis-py's default is 100).
 REDIS_MAX_CONNECTIONS = env.integer("REDIS_MAX_CONNECTIONS", default=2000)
 if REDIS_URL:
-    # channels_redis's list-based layer rather than its publish/subscribe one: the hub (assemblies.hub)
+    # channels_redis's list-based layer rather than its publish/subscribe one: the hub (assemblies.debates.hub)
     # already receives each debate event once per process, the cost left is each socket's frame, and
     # pub/sub delivers at most once where a list keeps an event for a process whose connection blinks.
     CHANNEL_LAYERS = {
@@ -181,10 +187,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
-ACCOUNT_ADAPTER = "deliberate.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "assemblies.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "deliberate.forms.SignupDetailsForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "frontend.forms.accounts.SignupDetailsForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_USER_MODEL_EMAIL_FIELD = "email"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -256,6 +262,8 @@ LOGGING = {
 
 # Deliberate --------------------------------------------------------------------------------------------
 DELIBERATE_SITE_NAME = env.string("DELIBERATE_SITE_NAME", default="Deliberate")
+# Whether the sign-up page lets anyone create an account.
+DELIBERATE_OPEN_SIGNUP = env.boolean("DELIBERATE_OPEN_SIGNUP", default=True)
 # The public address of the site, for links in emails (notifications, invitations, voting codes).
 DELIBERATE_BASE_URL = env.string("DELIBERATE_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Ballots a minute: per member on the roll-call form, per address on the voting-code form and the JSON API

@@ -2,7 +2,7 @@ from functools import cache
 
 from django.conf import settings
 
-from assemblies.models import Notification
+from assemblies.membership.models import Notification
 
 
 def site(request):

@@ -30,21 +30,18 @@ board's line 0, `result_entry` that of its result line, and `deliberate-verify` 
 from __future__ import annotations
 
 import json
-from datetime import timezone
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from assemblies.models import RoadmapVersion
-from assemblies.selectors_outcomes import Origin
+from assemblies.roadmap.models import RoadmapVersion
+from assemblies.roadmap.selectors import Origin
 from frontend.exports import to_markdown
+from polls.core.canonical import format_time
 
 FORMAT = "deliberate-edition/1"
 KIND_LABELS = dict(RoadmapVersion.Kind.choices)  # the Markdown names a version's kind in words
 
-
-def _utc(moment) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def item_provenance(origin: Origin | None, *, slug: str, absolute) -> dict | None:
@@ -72,7 +69,7 @@ def _decided(origin: Origin, *, slug: str, absolute) -> dict:
             "board_url": absolute(reverse("poll_board_jsonl", args=[origin.poll_id])),
         }
     return {
-        "version": origin.number, "kind": origin.kind, "created": _utc(origin.created_at), "reason": origin.reason,
+        "version": origin.number, "kind": origin.kind, "created": format_time(origin.created_at), "reason": origin.reason,
         "version_url": absolute(reverse("roadmap_version", args=[slug, origin.number])),
         "contribution": contribution, "poll": poll,
     }
@@ -94,7 +91,7 @@ def to_json(*, assembly, edition, document: dict, origins: dict[str, Origin], ab
         "assembly": {"slug": slug, "name": assembly.name},
         "edition": {
             "name": edition.name, "slug": edition.slug, "notes": edition.notes,
-            "url": absolute(edition.get_absolute_url()), "published_at": _utc(edition.published_at),
+            "url": absolute(edition.get_absolute_url()), "published_at": format_time(edition.published_at),
             "published_by": edition.published_by.name if edition.published_by else None,
         },
         "version": {
@@ -138,7 +135,7 @@ def to_markdown_with_provenance(*, assembly, edition, document: dict, origins: d
         f"# {edition.name}", "",
         _("Published edition of “%(title)s”: version %(number)d, content hash (SHA-256) `%(hash)s`, published %(date)s.")
         % {"title": document["title"], "number": version.number, "hash": version.content_hash,
-           "date": _utc(edition.published_at)},
+           "date": format_time(edition.published_at)},
         "", _("Under each item: the version that last set its text, and the contribution and poll that decided it."),
         "",
     ]

@@ -8,9 +8,9 @@ browsers read. Each chart is a few kilobytes at most.
 from __future__ import annotations
 
 from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from frontend.templatetags.localised import grouped_number
-from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 440
 LABEL_WIDTH = 150

@@ -1,9 +1,20 @@
 from django.urls import path, re_path
 
-from frontend.views import debates
-from frontend.views import editions, mine
-from frontend.views import decisions, polls
-from frontend.views import account, assemblies, audit, contributions, home, members, notifications, roadmap
+from frontend.views import (
+    account,
+    assemblies,
+    audit,
+    contributions,
+    debates,
+    decisions,
+    editions,
+    home,
+    members,
+    mine,
+    notifications,
+    polls,
+    roadmap,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),

@@ -52,7 +52,7 @@ class Poll(models.Model):
     question = models.TextField(_("question"), max_length=2000)
     subject_type = models.CharField(max_length=12, choices=SubjectType.choices)
     subject_refs = models.JSONField(default=list, blank=True)
-    contributions = models.ManyToManyField("assemblies.Contribution", blank=True, related_name="polls")
+    contributions = models.ManyToManyField("roadmap.Contribution", blank=True, related_name="polls")
     # A poll on a proposal: the text put to the vote (as amended), fixed when the poll opens; it is also in
     # the board's setup question. Empty for other subjects and for drafts.
     subject_text = models.TextField(blank=True)

@@ -13,10 +13,11 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from assemblies.models import Contribution, Item, Space
-from assemblies.services import AlreadyDecided, AmendmentConflict, AssemblyError
-from assemblies.services import roadmap as roadmap_services
-from assemblies.services.notifications import notify
+from assemblies.common.errors import AlreadyDecided, AmendmentConflict, AssemblyError
+from assemblies.membership.models import Space
+from assemblies.membership.services.notifications import notify
+from assemblies.roadmap.models import Contribution, Item
+from assemblies.roadmap.services import roadmap as roadmap_services
 from polls.models import Poll
 from polls.selectors import contribution_ref, outcome_in_words
 

@@ -1,4 +1,4 @@
-"""Who may do what with a poll: named predicates answering `assemblies.rules.Verdict`, with the reason.
+"""Who may do what with a poll: named predicates answering `assemblies.membership.rules.Verdict`, with the reason.
 
 Status and time rules that a race could break (is the poll still open?) are checked again by the services
 under the poll's row lock; these predicates are what pages show before anyone clicks.
@@ -9,8 +9,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from assemblies.models import VOTING_ROLES, Assembly, Role
-from assemblies.rules import ALLOWED, Verdict, assemblies_visible_to, can_view_assembly, refuse, role_of
+from assemblies.membership.models import VOTING_ROLES, Assembly, Role
+from assemblies.membership.rules import (
+    ALLOWED,
+    Verdict,
+    assemblies_visible_to,
+    can_view_assembly,
+    refuse,
+    role_of,
+)
 from polls.models import Poll
 
 

@@ -8,12 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assemblies import selectors as assembly_selectors
-from assemblies.models import Contribution, Item, Space
+from assemblies.membership.models import Space
+from assemblies.roadmap import selectors as assembly_selectors
+from assemblies.roadmap.models import Contribution, Item
 from polls.models import BoardLine, Poll, VoterKey
 
 YES_NO_ABSTAIN_IDS = ("yes", "no", "abstain")
@@ -48,7 +58,7 @@ def decided_polls(assembly) -> QuerySet[Poll]:
 
 def versions_by_poll(assembly, public_ids) -> dict[str, list]:
     """The roadmap versions that the given polls created ({poll public id: [version, ...]}), in one query."""
-    from assemblies.models import RoadmapVersion
+    from assemblies.roadmap.models import RoadmapVersion
 
     versions = (
         RoadmapVersion.objects.defer("document").filter(roadmap__assembly=assembly, poll_ref__in=list(public_ids))

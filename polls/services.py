@@ -29,19 +29,34 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from assemblies.models import VOTING_ROLES, Assembly, Contribution, Membership, Space
-from assemblies.services import InvalidInput
-from assemblies.services.text import clean_text
-from deliberate import audit
-from deliberate.events import publish
+from assemblies.audit import services as audit
+from assemblies.common.errors import InvalidInput
+from assemblies.common.events import publish
+from assemblies.common.text import clean_text
+from assemblies.membership.models import VOTING_ROLES, Assembly, Membership, Space
+from assemblies.roadmap.models import Contribution
+from assemblies.roadmap.services.contributions import conflict_of
 from polls import rules, selectors
 from polls.core import board as core_board
 from polls.core import tally as core_tally
-from polls.core.canonical import JSONFormatError, b64u_decode, format_time, is_b64u, parse_json
+from polls.core.canonical import (
+    JSONFormatError,
+    b64u_decode,
+    format_time,
+    is_b64u,
+    parse_json,
+)
 from polls.core.credentials import InvalidVotingCode, derive_credential, new_voting_code
-from polls.core.signing import BoardKey, load_board_key, private_key_from_seed, public_b64u, strict_point_encoding
+from polls.core.signing import (
+    BoardKey,
+    load_board_key,
+    private_key_from_seed,
+    public_b64u,
+    strict_point_encoding,
+)
 from polls.models import BoardLine, Poll, VoterKey
 from polls.outcomes import RANKING_KINDS, apply_outcome
+from polls.signals import poll_changed
 
 # Secret polls need enough voters for a ballot not to point at its voter.
 MIN_SECRET_VOTERS = 5
@@ -293,10 +308,8 @@ def create_poll(
 
 
 def _announce(poll: Poll, contribution_ids: list[int] | None = None) -> None:
-    """Pages open on the debates of the poll's texts learn which poll they now show."""
-    from assemblies.services.live_sessions import announce_poll  # it builds on this module
-
-    announce_poll(poll, contribution_ids)
+    """Pages open on the debates of the poll's texts learn which poll they now show (see `signals`)."""
+    poll_changed.send(sender=Poll, poll=poll, contribution_ids=contribution_ids)
 
 
 def _too_few_message(count: int) -> str:
@@ -409,7 +422,6 @@ def _fix_texts(poll: Poll) -> tuple[str, str]:
     an amendment that an adopted change overtook (its base moved on: `conflict_of`) cannot open, since
     the amendment could never be applied.
     """
-    from assemblies.services.roadmap import conflict_of
 
     if poll.subject_type == Poll.SubjectType.AMENDMENT:
         texts = poll.contributions.select_related("target_item__roadmap", "target_proposal").order_by("pk")

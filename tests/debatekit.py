@@ -14,8 +14,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.utils import timezone
 
-from assemblies.models import Item, Role
-from assemblies.services import debates
+from assemblies.debates.services import debates
+from assemblies.membership.models import Role
+from assemblies.roadmap.models import Item
 from tests import factories
 
 
@@ -76,7 +77,7 @@ class Sent(list):
 @pytest.fixture
 def sent(monkeypatch):
     events = Sent()
-    monkeypatch.setattr("deliberate.events._send_rollback_unsafe", lambda group, event: events.append((group, event)))
+    monkeypatch.setattr("assemblies.common.events._send_rollback_unsafe", lambda group, event: events.append((group, event)))
     return events
 
 
@@ -112,9 +113,9 @@ def post(world_or_debate, author, text="A point worth making.", **kwargs):
 
 async def close_consumer_connections() -> None:
     """Close the database connections of the threads the consumers ran on: the default one and the
-    debate sockets' own (assemblies.consumers._debate_db). Left open, they keep the test database
+    debate sockets' own (assemblies.debates.consumers._debate_db). Left open, they keep the test database
     from being dropped at the end of the run."""
-    from assemblies import consumers
+    from assemblies.debates import consumers
 
     await database_sync_to_async(connections.close_all)()
     # One task per thread: each waits for the others, so no thread runs two and every one closes.

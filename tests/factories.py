@@ -8,12 +8,14 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from assemblies.models import Phase, Role
-from assemblies.services import contributions, membership, roadmap, spaces
-from deliberate import services as accounts
+from assemblies.accounts import services as accounts
+from assemblies.membership.models import Phase, Role
+from assemblies.membership.services import membership, spaces
+from assemblies.roadmap import SEED_ROADMAP
+from assemblies.roadmap.services import contributions, roadmap
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "assemblies" / "fixtures" / "montblanc-roadmap-2022.txt"
+FIXTURE = SEED_ROADMAP
 SMALL_ROADMAP = """\
 # Small roadmap
 
@@ -59,7 +61,7 @@ def assembly(convenor=None, *, visibility="public", name=None, members=(), roadm
 
 
 def fixture_text() -> str:
-    return FIXTURE.read_text(encoding="utf-8") if FIXTURE.exists() else SMALL_ROADMAP
+    return FIXTURE.read_text(encoding="utf-8")
 
 
 def space_in(assembly_obj, code="DIG", phase=Phase.DRAFTING, by=None):

@@ -271,7 +271,7 @@ def session_for(user) -> str:
 def _world() -> dict:
     from django.utils import timezone
 
-    from assemblies.services import debates
+    from assemblies.debates.services import debates
     from tests.debatekit import build_world
     from tests.polls.pollkit import make_poll
 

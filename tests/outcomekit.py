@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assemblies.models import Item, Roadmap, RoadmapVersion
-from assemblies.services import contributions, editions
+from assemblies.roadmap.models import Item, Roadmap, RoadmapVersion
+from assemblies.roadmap.services import contributions, editions
 from polls import selectors as poll_selectors
 from polls import services as poll_services
 from tests import factories

@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST
 
-from deliberate import services
-from deliberate.forms import AccountForm
+from assemblies.accounts import services
+from frontend.forms.accounts import AccountForm
 
 
 @login_required

@@ -6,13 +6,28 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
-from assemblies import rules, selectors
-from assemblies.models import JoinRequest
-from assemblies.services import AssemblyError, membership, spaces
-from frontend.forms import AssemblyForm, PhaseForm
-from frontend.views.common import act, form_error, now, paginate, role_label, visible_assembly
+from assemblies.common.errors import AssemblyError
+from assemblies.membership import rules as membership_rules
+from assemblies.membership import selectors as membership_selectors
+from assemblies.membership.models import JoinRequest
+from assemblies.membership.services import membership, spaces
+from assemblies.roadmap import rules as roadmap_rules
+from assemblies.roadmap import selectors as roadmap_selectors
+from frontend.forms.membership import AssemblyForm, PhaseForm
+from frontend.views.common import (
+    act,
+    form_error,
+    now,
+    paginate,
+    role_label,
+    visible_assembly,
+)
 
 CONTRIBUTIONS_PER_PAGE = 20
 
@@ -37,29 +52,29 @@ def create(request):
 @require_safe
 def detail(request, slug):
     assembly = visible_assembly(request, slug)
-    roadmap = selectors.roadmap_of(assembly, with_document=False)
+    roadmap = roadmap_selectors.roadmap_of(assembly, with_document=False)
     head_id = roadmap.head_id if roadmap else None
     user = request.user
     asked = (
-        user.is_authenticated and not rules.role_of(user, assembly)
+        user.is_authenticated and not membership_rules.role_of(user, assembly)
         and JoinRequest.objects.filter(assembly=assembly, user=user, status=JoinRequest.Status.PENDING).exists()
     )
     return render(request, "frontend/assemblies/detail.html", {
         "assembly": assembly,
         "roadmap": roadmap if head_id else None,
-        "spaces": selectors.spaces_with_counts(assembly, head_id),
+        "spaces": roadmap_selectors.spaces_with_counts(assembly, head_id),
         "role": role_label(user, assembly),
-        "is_member": bool(rules.role_of(user, assembly)),
-        "can_manage": rules.can_manage_members(user, assembly),
-        "can_moderate": rules.can_moderate(user, assembly),
-        "can_edit_roadmap": rules.can_edit_roadmap(user, assembly),
-        "can_join": rules.can_request_to_join(user, assembly),
+        "is_member": bool(membership_rules.role_of(user, assembly)),
+        "can_manage": membership_rules.can_manage_members(user, assembly),
+        "can_moderate": membership_rules.can_moderate(user, assembly),
+        "can_edit_roadmap": roadmap_rules.can_edit_roadmap(user, assembly),
+        "can_join": membership_rules.can_request_to_join(user, assembly),
         "asked_to_join": asked,
     })
 
 
 def _space_or_404(assembly, code):
-    space = selectors.space_by_code(assembly, code)
+    space = membership_selectors.space_by_code(assembly, code)
     if space is None:
         raise Http404
     return space
@@ -69,17 +84,17 @@ def _space_or_404(assembly, code):
 def space(request, slug, code):
     assembly = visible_assembly(request, slug)
     space = _space_or_404(assembly, code)
-    roadmap = selectors.roadmap_of(assembly, with_document=False)
-    items = list(selectors.items_by_priority(roadmap, space=space)) if roadmap and roadmap.head_id else []
-    can_set_phase = rules.can_set_phase(request.user, space)
+    roadmap = roadmap_selectors.roadmap_of(assembly, with_document=False)
+    items = list(roadmap_selectors.items_by_priority(roadmap, space=space)) if roadmap and roadmap.head_id else []
+    can_set_phase = membership_rules.can_set_phase(request.user, space)
     return render(request, "frontend/assemblies/space.html", {
         "assembly": assembly,
         "space": space,
         "roadmap": roadmap,
         "items": items,
         "prioritised": any(row.priority is not None for row in items),
-        "contributions": paginate(request, selectors.contributions_of_space(space), per_page=CONTRIBUTIONS_PER_PAGE),
-        "can_propose": rules.can_propose(request.user, space),
+        "contributions": paginate(request, roadmap_selectors.contributions_of_space(space), per_page=CONTRIBUTIONS_PER_PAGE),
+        "can_propose": roadmap_rules.can_propose(request.user, space),
         "can_set_phase": can_set_phase,
         "phase_form": PhaseForm(initial={"phase": space.phase}) if can_set_phase else None,
         "role": role_label(request.user, assembly),

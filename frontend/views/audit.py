@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from assemblies import rules
-from assemblies.models import Assembly, Phase, Role
-from deliberate import audit
-from frontend.poll_forms import METHOD_CHOICES
+from assemblies.audit import services as audit
+from assemblies.membership import rules
+from assemblies.membership.models import Assembly, Phase, Role
+from frontend.forms.polls import METHOD_CHOICES
 from frontend.views.common import login_redirect, paginate, refused, visible_assembly
 
 ENTRIES_PER_PAGE = 30

@@ -10,9 +10,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from assemblies import rules, selectors
-from assemblies.models import Assembly, Role
-from assemblies.services import AlreadyDecided, AmendmentConflict, AssemblyError, InvalidInput, NotAllowed
+from assemblies.common.errors import (
+    AlreadyDecided,
+    AmendmentConflict,
+    AssemblyError,
+    InvalidInput,
+    NotAllowed,
+)
+from assemblies.membership import rules
+from assemblies.membership import selectors as membership_selectors
+from assemblies.membership.models import Assembly, Role
+from assemblies.roadmap import selectors as roadmap_selectors
 
 
 def now():
@@ -22,14 +30,14 @@ def now():
 def visible_assembly(request, slug: str) -> Assembly:
     """The assembly the address names, or 404 when it does not exist or the person may not see it
     (a private assembly is 404 for non-members, never 403: its existence does not leak)."""
-    assembly = selectors.assembly_by_slug(slug)
+    assembly = membership_selectors.assembly_by_slug(slug)
     if assembly is None or not rules.can_view_assembly(request.user, assembly):
         raise Http404
     return assembly
 
 
 def roadmap_or_404(assembly: Assembly, *, with_document: bool = False):
-    roadmap = selectors.roadmap_of(assembly, with_document=with_document)
+    roadmap = roadmap_selectors.roadmap_of(assembly, with_document=with_document)
     if roadmap is None or roadmap.head_id is None:
         raise Http404
     return roadmap

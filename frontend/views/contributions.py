@@ -7,16 +7,22 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
-from assemblies import rules, selectors
-from assemblies import selectors_outcomes as outcomes
-from assemblies.core.diff import three_way, word_diff
-from assemblies.models import Contribution
-from assemblies.services import AmendmentConflict, AssemblyError
-from assemblies.services import contributions as contribution_services
-from assemblies.services import roadmap as roadmap_services
-from frontend.forms import (
+from assemblies.common.errors import AmendmentConflict, AssemblyError
+from assemblies.debates import selectors as debate_selectors
+from assemblies.membership import selectors as membership_selectors
+from assemblies.roadmap import rules
+from assemblies.roadmap import selectors as roadmap_selectors
+from assemblies.roadmap.core.diff import three_way, word_diff
+from assemblies.roadmap.models import Contribution
+from assemblies.roadmap.services import contributions as contribution_services
+from assemblies.roadmap.services import roadmap as roadmap_services
+from frontend.forms.roadmap import (
     AmendItemForm,
     AmendProposalForm,
     DecisionForm,
@@ -41,7 +47,7 @@ AMENDMENTS_PER_PAGE = 20
 
 
 def _contribution_or_404(assembly, pk, *, kind=None):
-    contribution = selectors.contribution_in(assembly, pk)
+    contribution = roadmap_selectors.contribution_in(assembly, pk)
     if contribution is None or (kind is not None and contribution.kind != kind):
         raise Http404
     return contribution
@@ -63,7 +69,7 @@ def _three_way(base_text, amended_text, current_text):
 @require_http_methods(["GET", "HEAD", "POST"])
 def propose(request, slug, code):
     assembly = visible_assembly(request, slug)
-    space = selectors.space_by_code(assembly, code)
+    space = membership_selectors.space_by_code(assembly, code)
     if space is None:
         raise Http404
     if (response := login_redirect(request)) is not None:
@@ -101,7 +107,7 @@ def _with_new_base(form_class, data, name, value):
 def amend_item(request, slug, ref):
     assembly = visible_assembly(request, slug)
     roadmap = roadmap_or_404(assembly)
-    item = selectors.item_by_ref(roadmap, ref)
+    item = roadmap_selectors.item_by_ref(roadmap, ref)
     if item is None:
         raise Http404
     if (response := login_redirect(request)) is not None:
@@ -109,7 +115,7 @@ def amend_item(request, slug, ref):
     title = _("Amend %(ref)s") % {"ref": item.ref}
     back = reverse("item", args=[slug, item.ref])
     verdict = rules.can_amend_item(request.user, item)
-    current = roadmap_services.current_text(item)
+    current = roadmap_selectors.current_text(item)
     if request.method != "POST":
         if not verdict:
             return refused(request, verdict, title=title, back=back)
@@ -123,7 +129,7 @@ def amend_item(request, slug, ref):
     comparison, status = None, 400
     if form.is_valid():
         data = form.cleaned_data
-        base = selectors.version_of(roadmap, data["base_version"], with_document=False)
+        base = roadmap_selectors.version_of(roadmap, data["base_version"], with_document=False)
         try:
             amendment = contribution_services.propose_amendment(
                 author=request.user, item=item, base_version=base, change=data["change"], text=data["text"],
@@ -218,7 +224,7 @@ def rebase(request, slug, pk):
     verdict = rules.can_edit_contribution(request.user, amendment)
     if not verdict:
         return refused(request, verdict, title=title, back=_url(amendment))
-    conflict = roadmap_services.conflict_of(amendment)
+    conflict = contribution_services.conflict_of(amendment)
     if conflict is None:
         return refused(request, _("This amendment is not in conflict: edit it instead."), title=title, status=409,
                        back=_url(amendment, "contribution_edit"))
@@ -255,7 +261,7 @@ def _revisions(request, contribution):
     numbers = list(page.object_list)
     if not numbers:
         return page, []
-    rows = list(selectors.revisions_of(contribution).filter(number__lte=numbers[0], number__gte=numbers[-1] - 1))
+    rows = list(roadmap_selectors.revisions_of(contribution).filter(number__lte=numbers[0], number__gte=numbers[-1] - 1))
     pairs = []
     for index, revision in enumerate(rows):
         if revision.number < numbers[-1]:
@@ -271,20 +277,20 @@ def _revisions(request, contribution):
 
 def _render_detail(request, assembly, contribution, *, decision_form=None, status=200):
     user = request.user
-    live = contribution.status in selectors.LIVE_STATUSES
-    conflict = roadmap_services.conflict_of(contribution) if contribution.is_amendment and live else None
+    live = contribution.status in roadmap_selectors.LIVE_STATUSES
+    conflict = contribution_services.conflict_of(contribution) if contribution.is_amendment and live else None
     comparison = None
     if conflict is not None:
         comparison = _three_way(contribution.base_text, contribution.text, conflict.current_text)
-    supporters = list(selectors.supporters_of(contribution))
+    supporters = list(roadmap_selectors.supporters_of(contribution))
     revisions, revision_pairs = _revisions(request, contribution)
     can_decide = rules.can_decide(user, contribution)
     amendments = None
     if contribution.kind == Contribution.Kind.PROPOSAL:
-        amendments = paginate(request, selectors.amendments_of_proposal(contribution), per_page=AMENDMENTS_PER_PAGE,
+        amendments = paginate(request, roadmap_selectors.amendments_of_proposal(contribution), per_page=AMENDMENTS_PER_PAGE,
                               param="apage")
         for amendment in amendments:
-            amendment.in_conflict = (amendment.status in selectors.LIVE_STATUSES
+            amendment.in_conflict = (amendment.status in roadmap_selectors.LIVE_STATUSES
                                      and amendment.base_revision != contribution.revision)
     context = {
         "assembly": assembly,
@@ -299,7 +305,7 @@ def _render_detail(request, assembly, contribution, *, decision_form=None, statu
         "supported": user.is_authenticated and any(support.user_id == user.pk for support in supporters),
         "revisions": revisions,
         "revision_pairs": revision_pairs,
-        "life": outcomes.life_of(contribution),
+        "life": debate_selectors.life_of(contribution),
         "amendments": amendments,
         "can_edit": rules.can_edit_contribution(user, contribution),
         "can_withdraw": rules.can_withdraw(user, contribution),

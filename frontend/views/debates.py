@@ -17,17 +17,33 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from assemblies import rules, selectors
-from assemblies import selectors_debates as debate_selectors
-from assemblies.core.diff import word_diff
-from assemblies.models import SpeakerRequest
-from assemblies.services import AssemblyError, NotAllowed
-from assemblies.services import debates as debate_services
-from assemblies.services import live_sessions as session_services
-from assemblies.services import roadmap as roadmap_services
-from assemblies.services.debates import RateLimited
-from frontend.forms_debates import EditMessageForm, MuteForm, PostForm, ReasonForm, StartSessionForm
-from frontend.views.common import act, form_error, now, paginate, refused, status_for, visible_assembly
+from assemblies.common.errors import AssemblyError, NotAllowed
+from assemblies.debates import rules as debates_rules
+from assemblies.debates import selectors as debate_selectors
+from assemblies.debates.models import SpeakerRequest
+from assemblies.debates.services import debates as debate_services
+from assemblies.debates.services import live_sessions as session_services
+from assemblies.debates.services.debates import RateLimited
+from assemblies.membership import rules as membership_rules
+from assemblies.membership import selectors as membership_selectors
+from assemblies.roadmap import selectors as roadmap_selectors
+from assemblies.roadmap.core.diff import word_diff
+from frontend.forms.debates import (
+    EditMessageForm,
+    MuteForm,
+    PostForm,
+    ReasonForm,
+    StartSessionForm,
+)
+from frontend.views.common import (
+    act,
+    form_error,
+    now,
+    paginate,
+    refused,
+    status_for,
+    visible_assembly,
+)
 
 THREADS = "threads"
 MAX_DEPTH = 4
@@ -80,7 +96,7 @@ def _wants_json(request) -> bool:
 @require_GET
 def space_debate(request, slug, code):
     assembly = visible_assembly(request, slug)
-    space = selectors.space_by_code(assembly, code)
+    space = membership_selectors.space_by_code(assembly, code)
     if space is None:
         raise Http404
     return redirect(_debate_url(debate_services.debate_for(space=space, now=now())))
@@ -89,8 +105,8 @@ def space_debate(request, slug, code):
 @require_GET
 def item_debate(request, slug, ref):
     assembly = visible_assembly(request, slug)
-    roadmap = selectors.roadmap_of(assembly, with_document=False)
-    item = selectors.item_by_ref(roadmap, ref) if roadmap is not None else None
+    roadmap = roadmap_selectors.roadmap_of(assembly, with_document=False)
+    item = roadmap_selectors.item_by_ref(roadmap, ref) if roadmap is not None else None
     if item is None:
         raise Http404
     return redirect(_debate_url(debate_services.debate_for(item=item, now=now())))
@@ -99,7 +115,7 @@ def item_debate(request, slug, ref):
 @require_GET
 def contribution_debate(request, slug, pk):
     assembly = visible_assembly(request, slug)
-    contribution = selectors.contribution_in(assembly, pk)
+    contribution = roadmap_selectors.contribution_in(assembly, pk)
     if contribution is None:
         raise Http404
     return redirect(_debate_url(debate_services.debate_for(contribution=contribution, now=now())))
@@ -111,7 +127,7 @@ def _subject_context(debate) -> dict:
     subject = debate_selectors.subject_of(debate)
     context = {"subject": subject}
     if subject.item is not None:
-        context["item_text"] = roadmap_services.current_text(subject.item)
+        context["item_text"] = roadmap_selectors.current_text(subject.item)
     contribution = subject.contribution
     if contribution is not None and contribution.is_amendment and contribution.change != "delete":
         context["amendment_ops"] = word_diff(contribution.base_text, contribution.text)
@@ -171,7 +187,7 @@ def _render_debate(request, assembly, debate, *, form=None, status=200):
         shown = page.messages
     moderator = debate_selectors.for_reader(user, debate, shown)
     subject = _subject_context(debate)
-    can_post = rules.can_post_in_debate(user, debate, now())
+    can_post = debates_rules.can_post_in_debate(user, debate, now())
     context = {
         "assembly": assembly,
         "debate": debate,
@@ -256,7 +272,7 @@ def message(request, slug, pk, message_id):
     context_messages = [shown, *replies] + ([shown.reply_to] if shown.reply_to else [])
     moderator = debate_selectors.for_reader(user, found, context_messages)
     at = now()
-    author_membership = rules.membership_of(shown.author, assembly)
+    author_membership = membership_rules.membership_of(shown.author, assembly)
     return render(request, "frontend/debates/message.html", {
         "assembly": assembly,
         "debate": found,
@@ -264,11 +280,11 @@ def message(request, slug, pk, message_id):
         "replies": replies,
         "base": reverse("debate", args=[assembly.slug, found.pk]),
         "revisions": debate_selectors.revisions_of(shown) if shown.deleted_at is None else [],
-        "can_post": rules.can_post_in_debate(user, found, at),
-        "can_edit": rules.can_edit_message(user, shown, at),
-        "can_delete": rules.can_delete_message(user, shown),
-        "can_flag": rules.can_flag(user, shown) and not debate_selectors.has_flagged(user, shown),
-        "can_mute": rules.can_mute(user, assembly, shown.author) if moderator else False,
+        "can_post": debates_rules.can_post_in_debate(user, found, at),
+        "can_edit": debates_rules.can_edit_message(user, shown, at),
+        "can_delete": debates_rules.can_delete_message(user, shown),
+        "can_flag": debates_rules.can_flag(user, shown) and not debate_selectors.has_flagged(user, shown),
+        "can_mute": debates_rules.can_mute(user, assembly, shown.author) if moderator else False,
         "author_muted_until": author_membership.muted_until if author_membership and author_membership.muted_until
         and author_membership.muted_until > at else None,
         "flag_count": debate_selectors.flag_counts([shown]).get(shown.pk, 0) if moderator else 0,
@@ -425,7 +441,7 @@ def moderation_log(request, slug):
     assembly = visible_assembly(request, slug)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    verdict = rules.can_view_moderation_log(request.user, assembly)
+    verdict = debates_rules.can_view_moderation_log(request.user, assembly)
     title = _("Moderation of %(assembly)s") % {"assembly": assembly.name}
     if not verdict:
         return refused(request, verdict, title=title, back=assembly.get_absolute_url())
@@ -453,7 +469,7 @@ def _session_or_404(request, slug, pk):
 
 
 def _sessions_page(request, assembly, *, form=None, status=200):
-    can_run = rules.can_run_session(request.user, assembly)
+    can_run = debates_rules.can_run_session(request.user, assembly)
     if can_run and form is None:
         form = StartSessionForm(candidates=debate_selectors.agenda_candidates(assembly))
     return render(request, "frontend/debates/sessions.html", {
@@ -478,7 +494,7 @@ def _debate_of_key(assembly, key: str):
         space = assembly.spaces.filter(pk=int(pk)).first()
         return debate_services.debate_for(space=space, now=now()) if space else None
     if kind == "contribution":
-        contribution = selectors.contribution_in(assembly, int(pk))
+        contribution = roadmap_selectors.contribution_in(assembly, int(pk))
         return debate_services.debate_for(contribution=contribution, now=now()) if contribution else None
     return debate_selectors.debate_of_subject(key) if key else None
 
@@ -488,7 +504,7 @@ def start_session(request, slug):
     assembly = visible_assembly(request, slug)
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("live_sessions", args=[slug]))
-    verdict = rules.can_run_session(request.user, assembly)
+    verdict = debates_rules.can_run_session(request.user, assembly)
     if not verdict:  # before resolving the agenda, which opens debates
         return refused(request, verdict, title=_("Start a live session"), back=reverse("live_sessions", args=[slug]))
     form = StartSessionForm(request.POST, candidates=debate_selectors.agenda_candidates(assembly))
@@ -517,8 +533,8 @@ def session(request, slug, pk):
         "assembly": assembly,
         "mine": mine,
         "place": next((number for number, r in enumerate(queue, start=1) if mine and r.pk == mine.pk), None),
-        "can_raise": rules.can_raise_hand(request.user, found, at),
-        "chair": bool(rules.can_chair(request.user, found)),
+        "can_raise": debates_rules.can_raise_hand(request.user, found, at),
+        "chair": bool(debates_rules.can_chair(request.user, found)),
         "live": request.user.is_authenticated,
     })
 

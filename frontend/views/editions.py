@@ -12,14 +12,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assemblies import rules
-from assemblies import selectors_outcomes as outcomes
-from assemblies.services import AssemblyError
-from assemblies.services import editions as edition_services
-from assemblies.services import roadmap as roadmap_services
+from assemblies.common.errors import AssemblyError
+from assemblies.roadmap import rules, selectors
+from assemblies.roadmap.services import editions as edition_services
+from assemblies.roadmap.services import roadmap as roadmap_services
 from frontend import edition_exports
-from frontend.forms_editions import EditionForm
-from frontend.views.common import form_error, login_redirect, now, paginate, refused, roadmap_or_404, visible_assembly
+from frontend.forms.roadmap import EditionForm
+from frontend.views.common import (
+    form_error,
+    login_redirect,
+    now,
+    paginate,
+    refused,
+    roadmap_or_404,
+    visible_assembly,
+)
 from frontend.views.roadmap import ITEMS_PER_PAGE, paginate_groups
 
 EDITIONS_PER_PAGE = 20
@@ -30,7 +37,7 @@ def _base_url(request) -> str:
 
 
 def _edition_or_404(roadmap, edition_slug):
-    edition = outcomes.edition_by_slug(roadmap, edition_slug)
+    edition = selectors.edition_by_slug(roadmap, edition_slug)
     if edition is None:
         raise Http404
     return edition
@@ -42,7 +49,7 @@ def index(request, slug):
     roadmap = roadmap_or_404(assembly)
     return render(request, "frontend/roadmap/editions.html", {
         "assembly": assembly, "roadmap": roadmap,
-        "editions": paginate(request, outcomes.editions_of(roadmap), per_page=EDITIONS_PER_PAGE),
+        "editions": paginate(request, selectors.editions_of(roadmap), per_page=EDITIONS_PER_PAGE),
         "can_publish": rules.can_publish_edition(request.user, assembly),
     })
 
@@ -59,7 +66,7 @@ def new(request, slug):
     if not verdict:
         return refused(request, verdict, title=title, back=back)
     head = roadmap.head.number
-    latest = outcomes.latest_edition(roadmap)
+    latest = selectors.latest_edition(roadmap)
     preview = None
     status = 200
     if request.method != "POST":
@@ -122,7 +129,7 @@ def detail(request, slug, edition_slug):
     document = roadmap_services.document_of(version)
     sections = document["sections"]
     page, parts, starts = paginate_groups(request, [(s, s["items"]) for s in sections], per_page=ITEMS_PER_PAGE)
-    origins = outcomes.item_origins(version, refs=[entry["ref"] for part in parts for entry in part.members])
+    origins = selectors.item_origins(version, refs=[entry["ref"] for part in parts for entry in part.members])
     for part in parts:
         part.members = [(entry, origins.get(entry["ref"])) for entry in part.members]
     return render(request, "frontend/roadmap/edition.html", {
@@ -140,7 +147,7 @@ def export(request, slug, edition_slug, fmt):
     edition = _edition_or_404(roadmap, edition_slug)
     document = roadmap_services.document_of(edition.version)
     arguments = {"assembly": assembly, "edition": edition, "document": document,
-                 "origins": outcomes.item_origins(edition.version), "absolute": request.build_absolute_uri}
+                 "origins": selectors.item_origins(edition.version), "absolute": request.build_absolute_uri}
     if fmt == "json":
         body = edition_exports.to_json(**arguments)
         response = HttpResponse(body, content_type="application/json")

@@ -1,8 +1,8 @@
 """Error pages in the site's own small layout (a 500 page renders without a request context)."""
 
+from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.http import HttpResponseServerError
 
 
 def bad_request(request, exception):

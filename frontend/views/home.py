@@ -1,7 +1,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from assemblies import rules
+from assemblies.membership import rules
 from frontend.views.common import paginate
 
 ASSEMBLIES_PER_PAGE = 30

@@ -9,14 +9,33 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
-from assemblies import rules, selectors
-from assemblies.models import Invitation, JoinLink, JoinRequest, Membership
-from assemblies.services import AssemblyError, membership
-from assemblies.services.invitations_mail import send_invitation
-from frontend.forms import InviteForm, JoinRequestDecisionForm, JoinRequestForm, RoleForm
-from frontend.views.common import act, form_error, login_redirect, now, paginate, refused, role_label, visible_assembly
+from assemblies.common.errors import AssemblyError
+from assemblies.membership import rules, selectors
+from assemblies.membership.models import Invitation, JoinLink, JoinRequest, Membership
+from assemblies.membership.services import membership
+from assemblies.membership.services.invitations_mail import send_invitation
+from frontend.forms.membership import (
+    InviteForm,
+    JoinRequestDecisionForm,
+    JoinRequestForm,
+    RoleForm,
+)
+from frontend.views.common import (
+    act,
+    form_error,
+    login_redirect,
+    now,
+    paginate,
+    refused,
+    role_label,
+    visible_assembly,
+)
 
 MEMBERS_PER_PAGE = 50
 

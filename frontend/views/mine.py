@@ -6,8 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from assemblies import rules
-from assemblies import selectors_outcomes as outcomes
+from assemblies.roadmap import rules, selectors
 from frontend.views.common import paginate
 
 PER_PAGE = 20
@@ -19,6 +18,6 @@ def index(request):
     # Only assemblies the person may still read: leaving a members-only assembly hides what they wrote there.
     visible = rules.contributions_visible_to(request.user)
     return render(request, "frontend/account/contributions.html", {
-        "authored": paginate(request, outcomes.authored_by(request.user, visible), per_page=PER_PAGE),
-        "cosigned": paginate(request, outcomes.cosigned_by(request.user, visible), per_page=PER_PAGE, param="cpage"),
+        "authored": paginate(request, selectors.authored_by(request.user, visible), per_page=PER_PAGE),
+        "cosigned": paginate(request, selectors.cosigned_by(request.user, visible), per_page=PER_PAGE, param="cpage"),
     })

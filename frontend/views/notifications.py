@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from assemblies.models import Notification
-from assemblies.services import notifications
+from assemblies.membership.models import Notification
+from assemblies.membership.services import notifications
 from frontend.views.common import now, paginate
 
 NOTIFICATIONS_PER_PAGE = 25

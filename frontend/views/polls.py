@@ -24,10 +24,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from deliberate import ratelimit
+from assemblies.common import ratelimit
+from assemblies.roadmap.services.contributions import conflict_of
 from frontend import poll_charts
-from frontend.poll_forms import BallotForm, PollForm
-from frontend.views.common import login_redirect, now, paginate, refused, visible_assembly
+from frontend.forms.polls import BallotForm, PollForm
+from frontend.views.common import (
+    login_redirect,
+    now,
+    paginate,
+    refused,
+    visible_assembly,
+)
 from polls import rules, selectors, services
 from polls.core.tally import tie_order
 from polls.models import Poll
@@ -175,7 +182,6 @@ def _amendments_first(poll: Poll) -> list:
     when an adopted change put it in conflict (it can then only be rejected or withdrawn)."""
     if poll.status != Poll.Status.DRAFT:
         return []
-    from assemblies.services.roadmap import conflict_of
 
     amendments = selectors.amendments_to_decide_first(poll)
     for amendment in amendments:

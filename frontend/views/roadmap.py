@@ -14,14 +14,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assemblies import rules, selectors
-from assemblies import selectors_outcomes as outcomes
-from assemblies.core.blame import blame, last_change
-from assemblies.core.diff import diff_roadmaps, word_diff
-from assemblies.services import AssemblyError
-from assemblies.services import roadmap as roadmap_services
+from assemblies.common.errors import AssemblyError
+from assemblies.roadmap import rules
+from assemblies.roadmap import selectors as roadmap_selectors
+from assemblies.roadmap.core.blame import blame, last_change
+from assemblies.roadmap.core.diff import diff_roadmaps, word_diff
+from assemblies.roadmap.services import roadmap as roadmap_services
 from frontend import exports
-from frontend.forms import EditItemForm, ImportForm
+from frontend.forms.roadmap import EditItemForm, ImportForm
 from frontend.views.common import (
     form_error,
     login_redirect,
@@ -81,7 +81,7 @@ def _document_page(request, assembly, roadmap, version, *, current: bool):
     document = roadmap_services.document_of(version)
     sections = document["sections"]
     page, parts, starts = paginate_groups(request, [(s, s["items"]) for s in sections], per_page=ITEMS_PER_PAGE)
-    spaces = {space.code: space for space in selectors.spaces_with_counts(assembly, roadmap.head_id)} if current else {}
+    spaces = {space.code: space for space in roadmap_selectors.spaces_with_counts(assembly, roadmap.head_id)} if current else {}
     return render(request, "frontend/roadmap/document.html", {
         "assembly": assembly,
         "roadmap": roadmap,
@@ -95,14 +95,14 @@ def _document_page(request, assembly, roadmap, version, *, current: bool):
         "warnings": document["provenance"].get("warnings", []) if version.number == 1 else [],
         "can_edit_roadmap": rules.can_edit_roadmap(request.user, assembly),
         "role": role_label(request.user, assembly),
-        "latest_edition": outcomes.latest_edition(roadmap) if current else None,
+        "latest_edition": roadmap_selectors.latest_edition(roadmap) if current else None,
     })
 
 
 @require_safe
 def current(request, slug):
     assembly = visible_assembly(request, slug)
-    roadmap = selectors.roadmap_of(assembly)
+    roadmap = roadmap_selectors.roadmap_of(assembly)
     if roadmap is None or roadmap.head is None:
         return render(request, "frontend/roadmap/empty.html", {
             "assembly": assembly, "can_edit_roadmap": rules.can_edit_roadmap(request.user, assembly),
@@ -114,7 +114,7 @@ def current(request, slug):
 def version(request, slug, number):
     assembly = visible_assembly(request, slug)
     roadmap = roadmap_or_404(assembly)
-    found = selectors.version_of(roadmap, number)
+    found = roadmap_selectors.version_of(roadmap, number)
     if found is None:
         raise Http404
     return _document_page(request, assembly, roadmap, found, current=found.pk == roadmap.head_id)
@@ -127,8 +127,8 @@ def history(request, slug):
     return render(request, "frontend/roadmap/history.html", {
         "assembly": assembly,
         "roadmap": roadmap,
-        "versions": paginate(request, selectors.history(roadmap), per_page=HISTORY_PER_PAGE),
-        "editions": list(outcomes.editions_of(roadmap)[:HISTORY_EDITIONS + 1]),
+        "versions": paginate(request, roadmap_selectors.history(roadmap), per_page=HISTORY_PER_PAGE),
+        "editions": list(roadmap_selectors.editions_of(roadmap)[:HISTORY_EDITIONS + 1]),
         "history_editions": HISTORY_EDITIONS,
         "can_publish": rules.can_publish_edition(request.user, assembly),
     })
@@ -148,7 +148,7 @@ def diff(request, slug):
     except ValueError:
         return refused(request, _("Versions are named by their numbers, for example ?from=1&to=2."),
                        title=_("Compare versions"), status=400, back=reverse("roadmap_history", args=[slug]))
-    versions = selectors.versions_by_number(roadmap, {from_number, to_number})
+    versions = roadmap_selectors.versions_by_number(roadmap, {from_number, to_number})
     if from_number not in versions or to_number not in versions:
         raise Http404
     old, new = versions[from_number], versions[to_number]
@@ -175,7 +175,7 @@ def diff(request, slug):
 def export(request, slug, number, fmt):
     assembly = visible_assembly(request, slug)
     roadmap = roadmap_or_404(assembly)
-    found = selectors.version_of(roadmap, int(number))
+    found = roadmap_selectors.version_of(roadmap, int(number))
     if found is None:
         raise Http404
     stored = bytes(found.document)
@@ -202,7 +202,7 @@ def import_document(request, slug):
     title = _("Import a roadmap")
     if not verdict:
         return refused(request, verdict, title=title, back=assembly.get_absolute_url())
-    roadmap = selectors.roadmap_of(assembly, with_document=False)
+    roadmap = roadmap_selectors.roadmap_of(assembly, with_document=False)
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     status = 200
     if form.is_bound:
@@ -225,7 +225,7 @@ def import_document(request, slug):
 
 
 def _item_or_404(roadmap, ref):
-    item = selectors.item_by_ref(roadmap, ref)
+    item = roadmap_selectors.item_by_ref(roadmap, ref)
     if item is None:
         raise Http404
     return item
@@ -235,7 +235,7 @@ def _item_or_404(roadmap, ref):
 class Change:
     """One version in which the item's text changed (added, changed, removed)."""
 
-    state: selectors.ItemState
+    state: roadmap_selectors.ItemState
     kind: str
     ops: tuple
 
@@ -263,7 +263,7 @@ def item(request, slug, ref):
     assembly = visible_assembly(request, slug)
     roadmap = roadmap_or_404(assembly)
     found = _item_or_404(roadmap, ref)
-    states = selectors.item_history(found)
+    states = roadmap_selectors.item_history(found)
     latest = states[-1] if states else None
     current_text = latest.text if latest is not None else None
     lineage = [(state.number, state.text, state.version) for state in states]
@@ -271,10 +271,10 @@ def item(request, slug, ref):
     origin = last_change(lineage)  # the version that put the current text there, and what decided it
     origin = origin[1] if origin is not None else None
     origin_poll = poll_selectors.poll_by_public_id(origin.poll_ref) if origin is not None and origin.poll_ref else None
-    amendments = paginate(request, selectors.amendments_of_item(found), per_page=AMENDMENTS_PER_PAGE, param="apage")
+    amendments = paginate(request, roadmap_selectors.amendments_of_item(found), per_page=AMENDMENTS_PER_PAGE, param="apage")
     for amendment in amendments:
         amendment.in_conflict = (
-            amendment.status in selectors.LIVE_STATUSES and amendment.base_text != current_text
+            amendment.status in roadmap_selectors.LIVE_STATUSES and amendment.base_text != current_text
         )
     return render(request, "frontend/roadmap/item.html", {
         "assembly": assembly,
@@ -305,7 +305,7 @@ def edit_item(request, slug, ref):
     title = _("Editorial change to %(ref)s") % {"ref": found.ref}
     if not verdict:
         return refused(request, verdict, title=title, back=reverse("item", args=[slug, found.ref]))
-    text = roadmap_services.current_text(found)
+    text = roadmap_selectors.current_text(found)
     if text is None:
         return refused(request, _("This item is not in the current roadmap."), title=title, status=409,
                        back=reverse("item", args=[slug, found.ref]))

@@ -17,10 +17,15 @@ everything before the last colon and may itself hold colons; it must not be empt
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import date
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from .canonical import EncodingError, b64u_decode, b64u_encode, canonical_bytes
 
@@ -202,6 +207,11 @@ def generate_board_key(kid: str) -> BoardKey:
 def dump_board_key(key: BoardKey) -> str:
     """The key's text form ``KID:SEED_B64U``, suitable for the DELIBERATE_BOARD_KEY variable."""
     return f"{key.kid}:{b64u_encode(key.seed)}"
+
+
+def new_board_key() -> str:
+    """A fresh board key in its text form, named after today's date: `board-YYYYMMDD-XXXX:SEED`."""
+    return dump_board_key(generate_board_key(f"board-{date.today():%Y%m%d}-{secrets.token_hex(2)}"))
 
 
 def load_board_key(text: str) -> BoardKey:

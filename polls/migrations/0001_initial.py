@@ -6,113 +6,227 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assemblies', '0002_debates'),
+        ("assemblies", "0002_debates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Poll',
+            name="Poll",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(max_length=40, unique=True)),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('question', models.TextField(max_length=2000, verbose_name='question')),
-                ('subject_type', models.CharField(choices=[('amendment', 'Amendment'), ('proposal', 'Proposal'), ('priorities', 'Priorities'), ('election', 'Election'), ('motion', 'Motion')], max_length=12)),
-                ('subject_refs', models.JSONField(blank=True, default=list)),
-                ('options', models.JSONField(default=list)),
-                ('method', models.JSONField(default=dict)),
-                ('secrecy', models.CharField(choices=[('roll-call', 'Roll-call: the board shows who voted what'), ('credential', 'Secret: members vote with anonymous voting codes')], max_length=10)),
-                ('revote', models.CharField(choices=[('last-counts', 'A member may vote again; the last ballot counts'), ('none', 'One ballot per member, final')], max_length=11)),
-                ('delivery', models.CharField(blank=True, choices=[('email', 'By email, to each member'), ('paper', 'On paper: printed credential sheets a convenor hands out')], max_length=5)),
-                ('opens_at', models.DateTimeField(blank=True, null=True)),
-                ('closes_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('closed', 'Closed')], default='draft', max_length=6)),
-                ('created_at', models.DateTimeField()),
-                ('weights', models.JSONField(blank=True, default=dict)),
-                ('tiebreak_seed', models.CharField(max_length=64)),
-                ('fingerprint', models.CharField(blank=True, max_length=64)),
-                ('head', models.CharField(blank=True, max_length=64)),
-                ('last_seq', models.IntegerField(default=-1)),
-                ('ballot_count', models.PositiveIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, null=True)),
-                ('result_entry', models.CharField(blank=True, max_length=64)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('assembly', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='polls', to='assemblies.assembly')),
-                ('contributions', models.ManyToManyField(blank=True, related_name='polls', to='assemblies.contribution')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('eligible_voters', models.ManyToManyField(blank=True, related_name='eligible_polls', to=settings.AUTH_USER_MODEL)),
-                ('space', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='polls', to='assemblies.space')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_id", models.CharField(max_length=40, unique=True)),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("question", models.TextField(max_length=2000, verbose_name="question")),
+                (
+                    "subject_type",
+                    models.CharField(
+                        choices=[
+                            ("amendment", "Amendment"),
+                            ("proposal", "Proposal"),
+                            ("priorities", "Priorities"),
+                            ("election", "Election"),
+                            ("motion", "Motion"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("subject_refs", models.JSONField(blank=True, default=list)),
+                ("options", models.JSONField(default=list)),
+                ("method", models.JSONField(default=dict)),
+                (
+                    "secrecy",
+                    models.CharField(
+                        choices=[
+                            ("roll-call", "Roll-call: the board shows who voted what"),
+                            ("credential", "Secret: members vote with anonymous voting codes"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "revote",
+                    models.CharField(
+                        choices=[
+                            ("last-counts", "A member may vote again; the last ballot counts"),
+                            ("none", "One ballot per member, final"),
+                        ],
+                        max_length=11,
+                    ),
+                ),
+                (
+                    "delivery",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("email", "By email, to each member"),
+                            ("paper", "On paper: printed credential sheets a convenor hands out"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("opens_at", models.DateTimeField(blank=True, null=True)),
+                ("closes_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("open", "Open"), ("closed", "Closed")],
+                        default="draft",
+                        max_length=6,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("weights", models.JSONField(blank=True, default=dict)),
+                ("tiebreak_seed", models.CharField(max_length=64)),
+                ("fingerprint", models.CharField(blank=True, max_length=64)),
+                ("head", models.CharField(blank=True, max_length=64)),
+                ("last_seq", models.IntegerField(default=-1)),
+                ("ballot_count", models.PositiveIntegerField(default=0)),
+                ("result", models.JSONField(blank=True, null=True)),
+                ("result_entry", models.CharField(blank=True, max_length=64)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assembly",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="polls", to="assemblies.assembly"
+                    ),
+                ),
+                (
+                    "contributions",
+                    models.ManyToManyField(blank=True, related_name="polls", to="assemblies.contribution"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "eligible_voters",
+                    models.ManyToManyField(blank=True, related_name="eligible_polls", to=settings.AUTH_USER_MODEL),
+                ),
+                (
+                    "space",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="polls",
+                        to="assemblies.space",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='BoardLine',
+            name="BoardLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField()),
-                ('type', models.CharField(choices=[('setup', 'setup'), ('ballot', 'ballot'), ('checkpoint', 'checkpoint'), ('close', 'close'), ('result', 'result')], max_length=10)),
-                ('data', models.BinaryField()),
-                ('entry_hash', models.CharField(max_length=64)),
-                ('cred', models.CharField(blank=True, max_length=43)),
-                ('nonce', models.CharField(blank=True, max_length=22, null=True)),
-                ('tracker', models.CharField(blank=True, db_index=True, max_length=24)),
-                ('poll', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='polls.poll')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveIntegerField()),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("setup", "setup"),
+                            ("ballot", "ballot"),
+                            ("checkpoint", "checkpoint"),
+                            ("close", "close"),
+                            ("result", "result"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("data", models.BinaryField()),
+                ("entry_hash", models.CharField(max_length=64)),
+                ("cred", models.CharField(blank=True, max_length=43)),
+                ("nonce", models.CharField(blank=True, max_length=22, null=True)),
+                ("tracker", models.CharField(blank=True, db_index=True, max_length=24)),
+                (
+                    "poll",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="lines", to="polls.poll"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['poll', 'seq'],
+                "ordering": ["poll", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='VoterKey',
+            name="VoterKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_key', models.CharField(max_length=43, unique=True)),
-                ('created_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='voter_keys', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_key", models.CharField(max_length=43, unique=True)),
+                ("created_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="voter_keys",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='poll',
-            index=models.Index(fields=['status', 'closes_at'], name='polls_poll_status_ce9694_idx'),
+            model_name="poll",
+            index=models.Index(fields=["status", "closes_at"], name="polls_poll_status_ce9694_idx"),
         ),
         migrations.AddConstraint(
-            model_name='poll',
-            constraint=models.CheckConstraint(condition=models.Q(('opens_at__isnull', True), ('closes_at__gt', models.F('opens_at')), _connector='OR'), name='poll_closes_after_it_opens'),
+            model_name="poll",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("opens_at__isnull", True), ("closes_at__gt", models.F("opens_at")), _connector="OR"
+                ),
+                name="poll_closes_after_it_opens",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='poll',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'open', 'closed'])), name='poll_status_known'),
+            model_name="poll",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "open", "closed"])), name="poll_status_known"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='poll',
-            constraint=models.CheckConstraint(condition=models.Q(('secrecy', 'roll-call'), models.Q(('delivery', ''), _negated=True), _connector='OR'), name='secret_poll_has_delivery'),
+            model_name="poll",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("secrecy", "roll-call"), models.Q(("delivery", ""), _negated=True), _connector="OR"
+                ),
+                name="secret_poll_has_delivery",
+            ),
         ),
         migrations.AddIndex(
-            model_name='boardline',
-            index=models.Index(fields=['poll', 'cred'], name='polls_board_poll_id_cab527_idx'),
+            model_name="boardline",
+            index=models.Index(fields=["poll", "cred"], name="polls_board_poll_id_cab527_idx"),
         ),
         migrations.AddConstraint(
-            model_name='boardline',
-            constraint=models.UniqueConstraint(fields=('poll', 'seq'), name='board_line_seq_unique'),
+            model_name="boardline",
+            constraint=models.UniqueConstraint(fields=("poll", "seq"), name="board_line_seq_unique"),
         ),
         migrations.AddConstraint(
-            model_name='boardline',
-            constraint=models.UniqueConstraint(condition=models.Q(('type', 'ballot')), fields=('poll', 'nonce'), name='board_ballot_nonce_unique'),
+            model_name="boardline",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("type", "ballot")), fields=("poll", "nonce"), name="board_ballot_nonce_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='voterkey',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('user',), name='one_active_voter_key'),
+            model_name="voterkey",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("revoked_at__isnull", True)), fields=("user",), name="one_active_voter_key"
+            ),
         ),
     ]

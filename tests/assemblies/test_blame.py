@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assemblies.core.blame import Span, blame
+from assemblies.roadmap.core.blame import Span, blame
 
 IMPORT = {"kind": "import"}
 AMENDMENT_3 = {"kind": "amendment", "amendment": 3, "poll": "yna-7"}

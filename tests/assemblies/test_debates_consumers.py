@@ -10,10 +10,16 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
-from assemblies.models import Message
-from assemblies.services import debates
+from assemblies.debates.models import Message
+from assemblies.debates.services import debates
+from assemblies.membership.services import membership
 from deliberate.asgi import application
-from tests.debatekit import ORIGIN, build_world, close_consumer_connections, session_cookie
+from tests.debatekit import (
+    ORIGIN,
+    build_world,
+    close_consumer_connections,
+    session_cookie,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -281,7 +287,7 @@ async def test_muting_closes_the_members_debate_sockets_and_a_muted_member_canno
 
 async def test_a_revocation_in_another_assembly_leaves_the_socket_open(world):
     ana = await connected(debate_path(world.debate), world.ana)
-    await database_sync_to_async(debates.revoke_member_sockets)(assembly=world.private, user=world.ana)
+    await database_sync_to_async(membership.revoke_member_sockets)(assembly=world.private, user=world.ana)
     await ana.send_json_to({"type": "ping"})
     assert await frame(ana, "pong")
     await ana.disconnect()

@@ -9,11 +9,23 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from assemblies import rules
-from assemblies.core import moderation_log
-from assemblies.models import Debate, Flag, Message, MessageRevision, ModerationEntry, Notification, Phase, Reaction
-from assemblies.services import InvalidInput, NotAllowed, contributions, debates, spaces
-from assemblies.services.debates import RateLimited
+from assemblies.common.errors import InvalidInput, NotAllowed
+from assemblies.debates import rules as debates_rules
+from assemblies.debates.models import (
+    Debate,
+    Flag,
+    Message,
+    MessageRevision,
+    ModerationEntry,
+    Reaction,
+)
+from assemblies.debates.services import debates
+from assemblies.debates.services.debates import RateLimited
+from assemblies.membership import rules as membership_rules
+from assemblies.membership.models import Notification, Phase
+from assemblies.membership.services import spaces
+from assemblies.roadmap.services import contributions
+from polls.core import moderation_log
 from tests import factories
 from tests.debatekit import committing, post, sent, world  # noqa: F401
 
@@ -115,7 +127,7 @@ def test_a_muted_member_cannot_post_until_the_mute_ends(world):
     now = timezone.now()
     debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.ana, until=now + timedelta(hours=1),
                         reason="Insults.", now=now)
-    rules.forget_memberships(world.ana)
+    membership_rules.forget_memberships(world.ana)
     with pytest.raises(NotAllowed, match="muted"):
         post(world, world.ana, now=now + timedelta(minutes=59))
     assert post(world, world.ana, now=now + timedelta(hours=1, seconds=1))
@@ -219,8 +231,8 @@ def test_a_moderator_hides_with_a_reason_and_restores(world):
     debates.hide_message(message=message, by=world.moderator, reason="Personal attack.", now=timezone.now())
     message.refresh_from_db()
     assert message.hidden_reason == "Personal attack." and message.hidden_by == world.moderator
-    assert rules.can_see_hidden_text(world.ana, message) and rules.can_see_hidden_text(world.convenor, message)
-    assert not rules.can_see_hidden_text(world.kofi, message)
+    assert debates_rules.can_see_hidden_text(world.ana, message) and debates_rules.can_see_hidden_text(world.convenor, message)
+    assert not debates_rules.can_see_hidden_text(world.kofi, message)
     debates.restore_message(message=message, by=world.convenor, reason="Apology made.", now=timezone.now())
     message.refresh_from_db()
     assert message.hidden_at is None and message.hidden_reason == ""
@@ -263,7 +275,7 @@ def test_unmuting_lets_the_member_post_again_and_is_logged(world):
     debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.ana, until=now + timedelta(days=1),
                         reason="Spam.", now=now)
     debates.unmute_member(assembly=world.assembly, by=world.moderator, member=world.ana, now=now)
-    rules.forget_memberships(world.ana)
+    membership_rules.forget_memberships(world.ana)
     assert post(world, world.ana)
     assert list(ModerationEntry.objects.order_by("number").values_list("action", flat=True)) == ["mute", "unmute"]
 
@@ -357,7 +369,7 @@ def test_events_carry_the_fragment_in_each_working_language(world, sent, committ
 
 def test_a_debate_on_an_amendment_is_gated_by_its_space(world):
     drafting = factories.space_in(world.assembly, "POL")
-    from assemblies.models import Item
+    from assemblies.roadmap.models import Item
 
     item = Item.objects.filter(space=drafting).first()
     amendment = contributions.propose_amendment(

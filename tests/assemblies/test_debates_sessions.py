@@ -9,11 +9,20 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
-from assemblies.models import LiveSession, SpeakerRequest
-from assemblies.services import InvalidInput, NotAllowed, debates
-from assemblies.services import live_sessions as sessions
+from assemblies.common.errors import InvalidInput, NotAllowed
+from assemblies.debates.models import LiveSession, SpeakerRequest
+from assemblies.debates.services import debates
+from assemblies.debates.services import live_sessions as sessions
 from deliberate.asgi import application
-from tests.debatekit import ORIGIN, build_world, close_consumer_connections, committing, sent, session_cookie, world  # noqa: F401
+from tests.debatekit import (  # noqa: F401
+    ORIGIN,
+    build_world,
+    close_consumer_connections,
+    committing,
+    sent,
+    session_cookie,
+    world,
+)
 
 Status = SpeakerRequest.Status
 
@@ -220,7 +229,8 @@ def test_a_point_shows_the_poll_it_is_about_and_a_proposal_shows_the_poll_decidi
     poll, session = poll_on_agenda(world)
     panel = sessions.panel_context(session, now=timezone.now())
     assert panel["poll"] == poll and panel["agenda"][1].poll is None
-    from assemblies.models import Item, Space
+    from assemblies.membership.models import Space
+    from assemblies.roadmap.models import Item
 
     Space.objects.filter(pk=world.space.pk).update(phase="drafting")  # amendments are written in drafting
     amendment = factories.amend(world.ana, Item.objects.get(pk=world.item.pk), "A better text for the item.")
@@ -278,7 +288,7 @@ def test_poll_refusals_become_the_sessions_error_messages(world):
 
 @pytest.mark.django_db
 def test_a_secret_poll_with_paper_codes_is_opened_from_its_own_page_only(world):
-    from assemblies.services import membership
+    from assemblies.membership.services import membership
     from polls.models import Poll
     from tests import factories
 
@@ -323,8 +333,8 @@ async def test_session_and_debate_sockets_follow_the_turnout_but_never_the_choic
 
 
 def test_an_agenda_point_on_a_polls_debate_is_named_after_the_poll(db):
-    from assemblies.selectors_debates import subject_title
-    from assemblies.services import debates
+    from assemblies.debates.selectors import subject_title
+    from assemblies.debates.services import debates
     from tests.polls import pollkit
 
     assembly, convenor, _members, _observer = pollkit.world(2)
@@ -335,7 +345,8 @@ def test_an_agenda_point_on_a_polls_debate_is_named_after_the_poll(db):
 
 @pytest.fixture
 def amendment_debate(live_world):
-    from assemblies.models import Item, Space
+    from assemblies.membership.models import Space
+    from assemblies.roadmap.models import Item
     from tests import factories
 
     Space.objects.filter(pk=live_world.space.pk).update(phase="drafting")

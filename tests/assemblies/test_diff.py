@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assemblies.core.diff import (
+from assemblies.roadmap.core.diff import (
     Op,
     align_tokens,
     diff_roadmaps,

@@ -9,12 +9,12 @@ import re
 import pytest
 from django.urls import reverse
 
-from assemblies import selectors_outcomes as outcomes
-from assemblies.core.blame import last_change
-from assemblies.models import Edition
-from assemblies.services import InvalidInput, NotAllowed
-from assemblies.services import editions
-from assemblies.services import roadmap as roadmap_services
+from assemblies.common.errors import InvalidInput, NotAllowed
+from assemblies.roadmap import selectors
+from assemblies.roadmap.core.blame import last_change
+from assemblies.roadmap.models import Edition
+from assemblies.roadmap.services import editions
+from assemblies.roadmap.services import roadmap as roadmap_services
 from polls import selectors as poll_selectors
 from polls import services as poll_services
 from tests import factories
@@ -79,7 +79,7 @@ def test_notes_of_a_later_edition_list_exactly_the_changes_since_the_previous_on
     assert "Editorial change" in changed[1] and "POL\\-1" in changed[1] and "Wording" in changed[1]
     assert f"/c/{first.pk}/" not in notes and "Imported" not in notes
     assert "Roadmap 2026" in notes.splitlines()[0]
-    assert [c.number for c in outcomes.changes_between(roadmap, 2, 4)] == [3, 4]
+    assert [c.number for c in selectors.changes_between(roadmap, 2, 4)] == [3, 4]
 
 
 def test_notes_escape_markdown_in_titles(world):
@@ -148,7 +148,7 @@ def test_item_origins_name_the_version_and_poll_behind_every_item(world, django_
     roadmap_services.edit_item(item=item(assembly, "POL-2"), text="Promote public procurement.", by=convenor,
                                reason="Shorter", now=pollkit.now())
     with django_assert_max_num_queries(4):
-        origins = outcomes.item_origins(head(assembly))
+        origins = selectors.item_origins(head(assembly))
     assert set(origins) == {"DIG-1", "DIG-2", "DIG-3", "POL-1", "POL-2"}
     assert (origins["DIG-1"].number, origins["DIG-1"].kind, origins["DIG-1"].contribution_id) == (2, "amendment", adopted.pk)
     assert origins["DIG-1"].decision["poll"] == poll.public_id

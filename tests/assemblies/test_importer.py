@@ -5,13 +5,12 @@ Pure core: nothing here imports Django.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assemblies.core.importer import (
+from assemblies.roadmap import SEED_ROADMAP
+from assemblies.roadmap.core.importer import (
     CODE_PATTERN,
     ParsedItem,
     RoadmapImportError,
@@ -22,7 +21,7 @@ from assemblies.core.importer import (
     parse_roadmap,
 )
 
-FIXTURE = Path(__file__).resolve().parents[2] / "assemblies" / "fixtures" / "montblanc-roadmap-2022.txt"
+FIXTURE = SEED_ROADMAP
 
 # (code, display title, group, number of items), in document order.
 EXPECTED_SECTIONS = [

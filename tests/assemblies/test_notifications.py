@@ -5,9 +5,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from assemblies.models import Notification, Role
-from assemblies.services import contributions
-from deliberate import services as accounts
+from assemblies.accounts import services as accounts
+from assemblies.membership.models import Notification, Role
+from assemblies.roadmap.services import contributions
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

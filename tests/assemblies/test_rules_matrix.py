@@ -7,9 +7,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from assemblies import rules
-from assemblies.models import Item, Phase, Role
-from assemblies.services import contributions
+from assemblies.membership import rules as membership_rules
+from assemblies.membership.models import Phase
+from assemblies.roadmap import rules as roadmap_rules
+from assemblies.roadmap.models import Item
+from assemblies.roadmap.services import contributions
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -66,18 +68,18 @@ def check(action, who, world, phase):
     item.space = space
     proposal = world["proposal"]
     proposal.space = space
-    rules.forget_memberships(getattr(who, "pk", None) and who)
+    membership_rules.forget_memberships(getattr(who, "pk", None) and who)
     return {
-        "propose": lambda: rules.can_propose(who, space),
-        "amend_item": lambda: rules.can_amend_item(who, item),
-        "comment": lambda: rules.can_comment(who, space),
-        "support": lambda: rules.can_support(who, proposal),
-        "table": lambda: rules.can_table(who, proposal),
-        "set_phase": lambda: rules.can_set_phase(who, space),
-        "edit_roadmap": lambda: rules.can_edit_roadmap(who, space.assembly),
-        "manage_members": lambda: rules.can_manage_members(who, space.assembly),
-        "moderate": lambda: rules.can_moderate(who, space.assembly),
-        "view_private": lambda: rules.can_view_assembly(who, space.assembly),
+        "propose": lambda: roadmap_rules.can_propose(who, space),
+        "amend_item": lambda: roadmap_rules.can_amend_item(who, item),
+        "comment": lambda: membership_rules.can_comment(who, space),
+        "support": lambda: roadmap_rules.can_support(who, proposal),
+        "table": lambda: roadmap_rules.can_table(who, proposal),
+        "set_phase": lambda: membership_rules.can_set_phase(who, space),
+        "edit_roadmap": lambda: roadmap_rules.can_edit_roadmap(who, space.assembly),
+        "manage_members": lambda: membership_rules.can_manage_members(who, space.assembly),
+        "moderate": lambda: membership_rules.can_moderate(who, space.assembly),
+        "view_private": lambda: membership_rules.can_view_assembly(who, space.assembly),
     }[action]()
 
 
@@ -96,7 +98,7 @@ def test_permission_matrix(world, action, role, phase):
 
 def test_private_assembly_is_invisible_in_listings_to_non_members(world):
     people = world["people"]
-    assert world["assembly"] not in rules.assemblies_visible_to(people["outsider"])
-    assert world["assembly"] not in rules.assemblies_visible_to(people["anonymous"])
-    assert world["assembly"] in rules.assemblies_visible_to(people["observer"])
-    assert not rules.contributions_visible_to(people["outsider"]).filter(pk=world["proposal"].pk).exists()
+    assert world["assembly"] not in membership_rules.assemblies_visible_to(people["outsider"])
+    assert world["assembly"] not in membership_rules.assemblies_visible_to(people["anonymous"])
+    assert world["assembly"] in membership_rules.assemblies_visible_to(people["observer"])
+    assert not roadmap_rules.contributions_visible_to(people["outsider"]).filter(pk=world["proposal"].pk).exists()

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from assemblies.models import Membership, Role
-from assemblies.services import NotAllowed
-from assemblies.services import membership
-from assemblies.services.membership import InvitationInvalid, LastConvenor
+from assemblies.common.errors import NotAllowed
+from assemblies.membership.models import Membership, Role
+from assemblies.membership.services import membership
+from assemblies.membership.services.membership import InvitationInvalid, LastConvenor
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,17 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from assemblies.core.versioning import document_from_bytes, verify_chain
-from assemblies.models import Contribution, Item, Role, RoadmapVersion
-from assemblies.services import AlreadyDecided, AmendmentConflict, InvalidInput, NotAllowed
-from assemblies.services import contributions, roadmap
+from assemblies.common.errors import (
+    AlreadyDecided,
+    AmendmentConflict,
+    InvalidInput,
+    NotAllowed,
+)
+from assemblies.membership.models import Role
+from assemblies.roadmap import selectors as roadmap_selectors
+from assemblies.roadmap.core.versioning import document_from_bytes, verify_chain
+from assemblies.roadmap.models import Contribution, Item, RoadmapVersion
+from assemblies.roadmap.services import contributions, roadmap
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +86,7 @@ def test_adopting_an_amendment_creates_the_next_version_with_provenance(assembly
     assert document["provenance"]["contribution"] == amendment.pk
     assert document["provenance"]["item"] == "DIG-1"
     assert document["provenance"]["decision"]["note"] == "consensus in plenary"
-    assert roadmap.current_text(target) == "Develop and formalise a preventive, ethical and feminist approach to the digital SSE."
+    assert roadmap_selectors.current_text(target) == "Develop and formalise a preventive, ethical and feminist approach to the digital SSE."
     amendment.refresh_from_db()
     assert amendment.status == Contribution.Status.ADOPTED
 
@@ -98,7 +105,7 @@ def test_delete_amendment_removes_the_item_from_the_next_version(assembly, peopl
     amendment = factories.amend(people["kofi"], target, "", change="delete")
     contributions.table(contribution=amendment, by=people["convenor"], now=timezone.now())
     roadmap.adopt(contribution=amendment, decision={}, now=timezone.now())
-    assert roadmap.current_text(target) is None
+    assert roadmap_selectors.current_text(target) is None
 
 
 def test_adopted_proposal_becomes_a_new_item_with_the_next_free_ref(assembly, people):
@@ -117,12 +124,12 @@ def test_amendment_against_a_moved_base_is_in_conflict_and_never_applied(assembl
     amendment = factories.amend(people["ana"], target, "Fight the digital divide so that everyone has access.")
     contributions.table(contribution=amendment, by=people["convenor"], now=timezone.now())
     roadmap.edit_item(item=target, text="Fight against the digital divide and exclusion.", by=people["convenor"], reason="shorter", now=timezone.now())
-    conflict = roadmap.conflict_of(amendment)
+    conflict = contributions.conflict_of(amendment)
     assert isinstance(conflict, AmendmentConflict)
     assert conflict.current_text == "Fight against the digital divide and exclusion."
     with pytest.raises(AmendmentConflict):
         roadmap.adopt(contribution=amendment, decision={}, now=timezone.now())
-    assert roadmap.current_text(target) == "Fight against the digital divide and exclusion."
+    assert roadmap_selectors.current_text(target) == "Fight against the digital divide and exclusion."
     assert amendment.base_version == base
 
 
@@ -141,13 +148,13 @@ def test_rebase_takes_the_current_text_as_base_and_then_applies(assembly, people
     amendment = factories.amend(people["ana"], target, "Fight the digital divide so that everyone has access.")
     roadmap.edit_item(item=target, text="Fight against the digital divide and exclusion.", by=people["convenor"], reason="shorter", now=timezone.now())
     rebased = contributions.rebase(amendment=amendment, author=people["ana"], text="Fight against the digital divide and exclusion, for everyone.", now=timezone.now())
-    assert roadmap.conflict_of(rebased) is None
+    assert contributions.conflict_of(rebased) is None
     assert rebased.base_version.number == 2
     assert rebased.revisions.count() == 2
     contributions.table(contribution=rebased, by=people["convenor"], now=timezone.now())
     version = roadmap.adopt(contribution=rebased, decision={}, now=timezone.now())
     assert version.number == 3
-    assert roadmap.current_text(target) == "Fight against the digital divide and exclusion, for everyone."
+    assert roadmap_selectors.current_text(target) == "Fight against the digital divide and exclusion, for everyone."
 
 
 def test_a_stale_amendment_form_is_refused_and_creates_nothing(assembly, people):

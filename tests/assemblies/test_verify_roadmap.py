@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from assemblies.models import Item, RoadmapVersion, VersionItem
-from assemblies.services import roadmap
+from assemblies.roadmap.models import Item, RoadmapVersion, VersionItem
+from assemblies.roadmap.services import roadmap
 from tests import factories
 
 pytestmark = pytest.mark.django_db

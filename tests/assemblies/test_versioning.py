@@ -6,12 +6,12 @@ import copy
 import datetime as dt
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
-from assemblies.core.importer import parse_roadmap
-from assemblies.core.versioning import (
+from assemblies.roadmap import SEED_ROADMAP
+from assemblies.roadmap.core.importer import parse_roadmap
+from assemblies.roadmap.core.versioning import (
     ChainError,
     InvalidVersionDocument,
     canonical_bytes,
@@ -23,7 +23,7 @@ from assemblies.core.versioning import (
     version_document,
 )
 
-FIXTURE = Path(__file__).resolve().parents[2] / "assemblies" / "fixtures" / "montblanc-roadmap-2022.txt"
+FIXTURE = SEED_ROADMAP
 
 GOLDEN_BYTES = (
     b'{"assembly":"montblanc","created":"2024-03-01T09:30:05Z","format":"deliberate-roadmap/1",'

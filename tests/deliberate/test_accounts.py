@@ -9,8 +9,8 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from deliberate import services
-from deliberate.models import User
+from assemblies.accounts import services
+from assemblies.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"

@@ -12,11 +12,15 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.utils import timezone
 
-from assemblies.models import Assembly, Item, JoinRequest, ModerationEntry, Role
-from assemblies.services import contributions, debates, live_sessions, membership, roadmap, spaces
-from assemblies.services.membership import LastConvenor
-from deliberate import audit
-from deliberate.models import AuditEntry
+from assemblies.audit import services as audit
+from assemblies.audit.models import AuditEntry
+from assemblies.debates.models import ModerationEntry
+from assemblies.debates.services import debates, live_sessions
+from assemblies.membership.models import Assembly, JoinRequest, Role
+from assemblies.membership.services import membership, spaces
+from assemblies.membership.services.membership import LastConvenor
+from assemblies.roadmap.models import Item
+from assemblies.roadmap.services import contributions, roadmap
 from tests import factories
 from tests.polls import pollkit
 
@@ -324,7 +328,7 @@ def test_the_audit_core_imports_without_django():
     import sys
     from pathlib import Path
 
-    code = "import sys; sys.modules['django'] = None\nimport deliberate.core.audit_log\nprint('ok')"
+    code = "import sys; sys.modules['django'] = None\nimport polls.core.audit_log\nprint('ok')"
     result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

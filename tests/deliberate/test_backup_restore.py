@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from assemblies.models import Item
-from assemblies.services import roadmap
+from assemblies.roadmap.models import Item
+from assemblies.roadmap.services import roadmap
 from polls import selectors
 from polls import services as poll_services
 from polls.models import Poll

@@ -20,8 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 from django.utils import timezone
 
-from assemblies.models import JoinLink
-from deliberate import services as accounts
+from assemblies.accounts import services as accounts
+from assemblies.membership.models import JoinLink
 from deliberate.middleware import CONTENT_SECURITY_POLICY
 from tests import factories
 from tests.deliberate.test_settings import resolved, run
@@ -306,7 +306,7 @@ def test_the_ballot_api_answers_429_in_json(db, settings, frozen_minute):
 def test_the_casting_allowance_keeps_no_address_in_the_cache(db, settings, frozen_minute):
     from django.core.cache import cache
 
-    from deliberate import ratelimit
+    from assemblies.common import ratelimit
 
     client = Client(REMOTE_ADDR="203.0.113.77")
     request = client.get("/").wsgi_request

@@ -5,9 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from assemblies.models import Assembly, Contribution, RoadmapVersion
-from assemblies.services import roadmap
-from deliberate.models import User
+from assemblies.accounts.models import User
+from assemblies.membership.models import Assembly
+from assemblies.roadmap.models import Contribution, RoadmapVersion
+from assemblies.roadmap.services import contributions, roadmap
 
 
 @pytest.mark.smoke
@@ -33,7 +34,7 @@ def test_load_demo_is_idempotent_and_shows_the_loop():
     from polls.models import Poll
 
     assert set(Poll.objects.filter(assembly=assembly).values_list("status", flat=True)) == {"open", "closed"}
-    in_conflict = [c for c in Contribution.objects.filter(space__assembly=assembly, kind="amendment", status="open") if c.target_item_id and roadmap.conflict_of(c)]
+    in_conflict = [c for c in Contribution.objects.filter(space__assembly=assembly, kind="amendment", status="open") if c.target_item_id and contributions.conflict_of(c)]
     assert in_conflict, "the demo shows an amendment in conflict"
 
 
@@ -64,7 +65,7 @@ def test_the_demo_plays_decisions_by_polls_into_the_roadmap():
     ranked = roadmap.document_of(by_poll.last())
     priorities = [item["priority"] for section in ranked["sections"] if section["code"] == "EDU" for item in section["items"]]
     assert sorted(p for p in priorities if p is not None) == list(range(1, len(priorities) + 1))
-    from assemblies.models import Edition
+    from assemblies.roadmap.models import Edition
 
     edition = Edition.objects.get(roadmap__assembly=assembly)
     assert edition.version_id == assembly.roadmap.head_id and edition.name == "Roadmap 2026"
@@ -74,8 +75,8 @@ def test_the_demo_plays_decisions_by_polls_into_the_roadmap():
 @pytest.mark.smoke
 @pytest.mark.django_db
 def test_the_demo_runs_a_live_session_on_the_open_priorities_poll():
-    from assemblies.models import LiveSession
-    from assemblies.services import live_sessions
+    from assemblies.debates.models import LiveSession
+    from assemblies.debates.services import live_sessions
     from polls.models import Poll
 
     call_command("load_demo", stdout=StringIO())

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from assemblies.models import Assembly, Role
-from assemblies.services import contributions, membership
-from assemblies.services import roadmap as roadmap_services
+from assemblies.membership.models import Assembly, Role
+from assemblies.membership.services import membership
+from assemblies.roadmap import SEED_ROADMAP
+from assemblies.roadmap.services import contributions
+from assemblies.roadmap.services import roadmap as roadmap_services
 
-FIXTURE = Path("/work/shared/fixtures/montblanc-roadmap-2022.txt")
-LOCAL_COPY = Path(__file__).resolve().parent.parent / "assemblies" / "data" / "montblanc-roadmap-2022.txt"
 PASSWORD = "a long enough passphrase"
 
 SMALL_ROADMAP = """# A small roadmap
@@ -35,11 +34,8 @@ Why we meet.
 
 
 def roadmap_text() -> str:
-    """The Mont Blanc roadmap (80-odd items), or a small one when the shared fixture is not there."""
-    for path in (FIXTURE, LOCAL_COPY):
-        if path.exists():
-            return path.read_text(encoding="utf-8")
-    return SMALL_ROADMAP
+    """The Mont Blanc roadmap (78 items), which ships with the roadmap app."""
+    return SEED_ROADMAP.read_text(encoding="utf-8")
 
 
 def generated_roadmap(items: int, *, per_section: int = 10) -> str:
@@ -68,7 +64,7 @@ class People:
 
 @pytest.fixture
 def people(db, settings):
-    from deliberate.services import create_account
+    from assemblies.accounts.services import create_account
 
     # Real password hashing costs a third of a second per account: these tests are not about it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -125,7 +121,7 @@ def private_assembly(people):
 
 
 def first_item(assembly):
-    from assemblies.models import Item
+    from assemblies.roadmap.models import Item
 
     return Item.objects.filter(roadmap__assembly=assembly).select_related("space__assembly", "roadmap").order_by("pk").first()
 

@@ -86,11 +86,16 @@ def build() -> dict:
     from django.urls import reverse
     from django.utils import timezone
 
-    from assemblies.models import Assembly, Item
-    from assemblies.services import debates, live_sessions
-    from assemblies.services import roadmap as roadmap_services
-    from deliberate.management.commands.load_demo import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_SLUG
-    from deliberate.models import User
+    from assemblies.accounts.models import User
+    from assemblies.debates.services import debates, live_sessions
+    from assemblies.membership.models import Assembly
+    from assemblies.roadmap.models import Item
+    from assemblies.roadmap.services import roadmap as roadmap_services
+    from deliberate.management.commands.load_demo import (
+        DEMO_PASSWORD,
+        DEMO_PEOPLE,
+        DEMO_SLUG,
+    )
     from polls import selectors as poll_selectors
     from polls import services as poll_services
     from polls.models import Poll

@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Role
-from assemblies.services import membership, spaces
-from deliberate.models import AuditEntry
+from assemblies.audit.models import AuditEntry
+from assemblies.membership.models import Role
+from assemblies.membership.services import membership, spaces
 from tests.frontend.test_page_weight import BUDGET, compressed_weight, stylesheet_weight
 
 pytestmark = pytest.mark.django_db

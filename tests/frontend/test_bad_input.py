@@ -9,10 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Contribution, Phase, RoadmapVersion
-from assemblies.services import contributions, spaces
-from assemblies.services import roadmap as roadmap_services
-from assemblies.services.text import TEXT_MAX
+from assemblies.common.text import TEXT_MAX
+from assemblies.membership.models import Phase
+from assemblies.membership.services import spaces
+from assemblies.roadmap import selectors as roadmap_selectors
+from assemblies.roadmap.models import Contribution, RoadmapVersion
+from assemblies.roadmap.services import contributions
+from assemblies.roadmap.services import roadmap as roadmap_services
 from tests.frontend.conftest import first_item, key
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +188,7 @@ def test_editorial_change_needs_a_reason_and_keeps_the_text(client, people, asse
 def test_editorial_change_with_the_same_text_is_refused_on_the_text(client, people, assembly, roadmap):
     item = first_item(assembly)
     client.force_login(people.convenor)
-    text = roadmap_services.current_text(item)
+    text = roadmap_selectors.current_text(item)
     response = client.post(reverse("item_edit", args=[assembly.slug, item.ref]), {"text": text, "reason": "nothing"})
     assert response.status_code == 400
     assert response.context["form"].errors["text"] == ["The text is unchanged."]
@@ -196,7 +199,7 @@ def test_importing_twice_is_refused_and_an_empty_import_is_an_error(client, peop
     response = client.post(reverse("roadmap_import", args=[assembly.slug]), {"text": "# T\n\n## S\n\n1. x", "reason": ""})
     assert response.status_code == 403
     assert "already has a roadmap" in response.content.decode()
-    from assemblies.services import membership
+    from assemblies.membership.services import membership
 
     other = membership.create_assembly(name="Other", creator=people.convenor, now=timezone.now())
     response = client.post(reverse("roadmap_import", args=[other.slug]), {"text": "  ", "reason": ""})
@@ -209,7 +212,7 @@ def test_importing_twice_is_refused_and_an_empty_import_is_an_error(client, peop
 def test_importing_a_file_that_is_not_utf8_is_an_error_on_the_file(client, people):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assemblies.services import membership
+    from assemblies.membership.services import membership
 
     other = membership.create_assembly(name="Other", creator=people.convenor, now=timezone.now())
     client.force_login(people.convenor)
@@ -222,7 +225,7 @@ def test_importing_a_file_that_is_not_utf8_is_an_error_on_the_file(client, peopl
 def test_importing_a_file_creates_version_one_and_shows_the_warnings(client, people):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from assemblies.services import membership
+    from assemblies.membership.services import membership
 
     other = membership.create_assembly(name="Other", creator=people.convenor, now=timezone.now())
     client.force_login(people.convenor)

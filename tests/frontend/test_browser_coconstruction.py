@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from assemblies.models import Contribution
+from assemblies.roadmap.models import Contribution
 from tests.frontend.conftest import PASSWORD, first_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

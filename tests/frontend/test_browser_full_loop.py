@@ -13,10 +13,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Contribution, Item, Space
-from polls.models import Poll
+from assemblies.membership.models import Space
+from assemblies.roadmap.models import Contribution, Item
 from polls import services as poll_services
 from polls.core.board import verify_board
+from polls.models import Poll
 from tests.frontend.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from assemblies.models import Contribution, Item, RoadmapVersion, VersionItem
+from assemblies.roadmap.models import Contribution, Item, RoadmapVersion, VersionItem
 from tests.frontend.conftest import roadmap_text
 
 pytestmark = pytest.mark.django_db

@@ -106,8 +106,9 @@ def test_a_phone_without_javascript_takes_part_through_the_forms(browser, site):
 AMENDMENT_AND_ITS_DEBATE = """
 import django; django.setup()
 from django.utils import timezone
-from assemblies.models import Debate, Item
-from assemblies.services import debates
+from assemblies.debates.models import Debate
+from assemblies.roadmap.models import Item
+from assemblies.debates.services import debates
 from tests import factories
 debate = Debate.objects.get(pk={debate})
 item = Item.objects.get(pk=int(debate.subject_key.split(":")[1]))
@@ -118,7 +119,7 @@ print(amendment.pk, debates.debate_for(contribution=amendment, now=timezone.now(
 
 POLL_ON_THE_AMENDMENT = """
 import django; django.setup()
-from assemblies.models import Contribution
+from assemblies.roadmap.models import Contribution
 from tests.polls.pollkit import make_poll, open_poll
 amendment = Contribution.objects.get(pk={amendment})
 assembly = amendment.space.assembly

@@ -13,8 +13,11 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Debate, Message, ModerationEntry, Phase
-from assemblies.services import debates, spaces
+from assemblies.debates.models import Debate, Message, ModerationEntry
+from assemblies.debates.services import debates
+from assemblies.membership.models import Phase
+from assemblies.membership.services import spaces
+from assemblies.roadmap import SEED_ROADMAP
 from tests.debatekit import post, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -85,9 +88,7 @@ def _gzip_size(data: bytes) -> int:
 
 
 def test_a_full_debate_page_with_its_stylesheets_and_script_fits_in_14_kb_compressed(client, world):
-    sentences = Path(__file__).resolve().parents[2].joinpath("assemblies", "fixtures",
-                                                             "montblanc-roadmap-2022.txt").read_text().splitlines()
-    sentences = [line for line in sentences if len(line) > 60] or ["A realistic sentence about the roadmap."] * 40
+    sentences = [line for line in SEED_ROADMAP.read_text().splitlines() if len(line) > 60]
     for number in range(25):
         text = " ".join(sentences[(number * 3 + k) % len(sentences)] for k in range(3))
         post(world, [world.ana, world.kofi, world.convenor][number % 3], text[:600],

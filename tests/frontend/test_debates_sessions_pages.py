@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import LiveSession
-from assemblies.services import live_sessions
+from assemblies.debates.models import LiveSession
+from assemblies.debates.services import live_sessions
 from tests.debatekit import world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_unknown_actions_and_bad_choices_are_refused_cleanly(client, world):
 
 
 def test_the_chair_opens_and_closes_the_current_points_poll_and_members_see_turnout_on_reload(client, world):
-    from assemblies.services import debates
+    from assemblies.debates.services import debates
     from polls.models import Poll
     from polls.services import cast_roll_call
     from tests.polls.pollkit import make_poll
@@ -154,8 +154,8 @@ def test_the_agenda_choices_name_every_debate_in_the_same_number_of_queries_howe
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from assemblies.models import Item
-    from assemblies.services import debates
+    from assemblies.debates.services import debates
+    from assemblies.roadmap.models import Item
     from tests.polls.pollkit import make_poll
 
     index = reverse("live_sessions", args=[world.assembly.slug])

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assemblies.models import Item, RoadmapVersion
-from assemblies.services import contributions
+from assemblies.roadmap.models import Item, RoadmapVersion
+from assemblies.roadmap.services import contributions
 from polls import selectors, services
 from tests import factories
 from tests.polls import pollkit

@@ -9,7 +9,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from assemblies.services import roadmap as roadmap_services
+from assemblies.roadmap.services import roadmap as roadmap_services
 
 pytestmark = pytest.mark.django_db
 

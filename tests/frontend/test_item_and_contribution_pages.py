@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Contribution
-from assemblies.services import contributions
-from assemblies.services import roadmap as roadmap_services
+from assemblies.roadmap import selectors as roadmap_selectors
+from assemblies.roadmap.models import Contribution
+from assemblies.roadmap.services import contributions
+from assemblies.roadmap.services import roadmap as roadmap_services
 from tests.frontend.conftest import amend, first_item, key
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def adopt(contribution, convenor):
 
 def test_item_page_lists_its_changes_newest_first_with_word_diffs(client, people, assembly, roadmap):
     item = first_item(assembly)
-    text = roadmap_services.current_text(item)
+    text = roadmap_selectors.current_text(item)
     roadmap_services.edit_item(item=item, text=text + " First.", by=people.convenor, reason="one", now=timezone.now())
     roadmap_services.edit_item(item=item, text=text + " Second.", by=people.convenor, reason="two", now=timezone.now())
     response = client.get(reverse("item", args=[assembly.slug, item.ref]))
@@ -167,7 +168,7 @@ def test_a_deleting_amendment_in_conflict_is_rebased_by_confirming(client, peopl
     response = client.post(reverse("contribution_rebase", args=[assembly.slug, deletion.pk]), {"text": ""})
     assert response.status_code == 302
     deletion.refresh_from_db()
-    assert deletion.base_text == "Changed meanwhile." and roadmap_services.conflict_of(deletion) is None
+    assert deletion.base_text == "Changed meanwhile." and contributions.conflict_of(deletion) is None
 
 
 def test_an_amendment_rebased_with_an_empty_text_keeps_the_form_with_the_error(client, people, assembly, roadmap):

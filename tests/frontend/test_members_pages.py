@@ -11,8 +11,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Invitation, JoinRequest, Membership, Role
-from assemblies.services import membership
+from assemblies.membership.models import Invitation, JoinRequest, Membership, Role
+from assemblies.membership.services import membership
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Notification
-from assemblies.services.notifications import notify
+from assemblies.membership.models import Notification
+from assemblies.membership.services.notifications import notify
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,22 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies import selectors, selectors_outcomes as outcomes
-from assemblies.models import Edition, Role
-from assemblies.services import contributions, debates, membership
-from assemblies.services import roadmap as roadmap_services
+from assemblies.debates import selectors as debate_selectors
+from assemblies.debates.services import debates
+from assemblies.membership.models import Role
+from assemblies.membership.services import membership
+from assemblies.roadmap import selectors
+from assemblies.roadmap.models import Edition
+from assemblies.roadmap.services import contributions
+from assemblies.roadmap.services import roadmap as roadmap_services
 from tests import factories
-from tests.outcomekit import decided_by_poll, item, open_poll_on, publish, tabled_amendment
+from tests.outcomekit import (
+    decided_by_poll,
+    item,
+    open_poll_on,
+    publish,
+    tabled_amendment,
+)
 from tests.polls import pollkit
 
 pytestmark = pytest.mark.django_db
@@ -125,14 +135,14 @@ def test_a_long_life_is_summarised_and_the_timeline_takes_a_fixed_number_of_quer
     for proposal in (small, large):
         proposal = selectors.contribution_in(assembly, proposal.pk)  # as the page reads it
         with django_assert_max_num_queries(4) as captured:
-            life = outcomes.life_of(proposal)
+            life = debate_selectors.life_of(proposal)
         counts.append(len(captured))
     assert counts[0] == counts[1]
     kinds = [step.kind for step in life.steps]
     # Thirteen revisions: the original (the "proposed" step), the newest few listed, the others counted.
-    assert kinds.count("revised") == outcomes.TIMELINE_REVISIONS
-    assert ("earlier_revisions", 12 - outcomes.TIMELINE_REVISIONS) in [(s.kind, s.number) for s in life.steps]
-    assert kinds.count("amendment") == outcomes.TIMELINE_AMENDMENTS
+    assert kinds.count("revised") == debate_selectors.TIMELINE_REVISIONS
+    assert ("earlier_revisions", 12 - debate_selectors.TIMELINE_REVISIONS) in [(s.kind, s.number) for s in life.steps]
+    assert kinds.count("amendment") == debate_selectors.TIMELINE_AMENDMENTS
     assert ("earlier_amendments", 3) in [(s.kind, s.number) for s in life.steps]
     assert (life.support_count, life.message_count) == (3, 15)
 
@@ -327,7 +337,7 @@ def test_edition_pages_take_the_same_number_of_queries_for_small_and_large_histo
 
 
 def test_a_member_role_cannot_publish_even_through_the_service(world):
-    from assemblies.services import NotAllowed
+    from assemblies.common.errors import NotAllowed
 
     assembly, convenor, people, _ = world
     membership.set_role(assembly=assembly, by=convenor, member=people[0], role=Role.MODERATOR, now=timezone.now())

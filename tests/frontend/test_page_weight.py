@@ -10,9 +10,10 @@ from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Item
-from assemblies.services import contributions, editions
-from assemblies.services import roadmap as roadmap_services
+from assemblies.roadmap import selectors as roadmap_selectors
+from assemblies.roadmap.models import Item
+from assemblies.roadmap.services import contributions, editions
+from assemblies.roadmap.services import roadmap as roadmap_services
 from tests.frontend.conftest import first_item, key
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_every_page_with_its_stylesheet_stays_under_14_kb_compressed(client, peo
     )
     # Ten editorial changes, so that the diff from version 1 to the head has something to show.
     for position, other in enumerate(Item.objects.filter(roadmap__assembly=assembly).order_by("pk")[:10]):
-        text = roadmap_services.current_text(other)
+        text = roadmap_selectors.current_text(other)
         roadmap_services.edit_item(item=other, text=f"Edited {position}: {text}", by=people.convenor, reason="style",
                                    now=timezone.now())
     head = assembly.roadmap.versions.order_by("-number").first().number

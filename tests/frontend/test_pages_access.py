@@ -7,9 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Contribution, Phase
-from assemblies.rules import PHASE_REFUSALS
-from assemblies.services import contributions, spaces
+from assemblies.membership.models import Phase
+from assemblies.membership.rules import PHASE_REFUSALS
+from assemblies.membership.services import spaces
+from assemblies.roadmap.models import Contribution
+from assemblies.roadmap.services import contributions
 from tests.frontend.conftest import amend, first_item, key
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.services import contributions, membership
-from assemblies.services import roadmap as roadmap_services
+from assemblies.membership.services import membership
+from assemblies.roadmap.services import contributions
+from assemblies.roadmap.services import roadmap as roadmap_services
 from tests.frontend.conftest import first_item, generated_roadmap, join, key
 
 pytestmark = pytest.mark.django_db

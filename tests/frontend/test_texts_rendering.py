@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assemblies.core.diff import word_diff
+from assemblies.roadmap.core.diff import word_diff
 from frontend.templatetags.texts import diff_html, markdown_filter
 
 

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import missing_service
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.urls import reverse
 
 from tests import factories
+from tests.conftest import missing_service
 
 TRANSLATED = ("es", "fr", "pt")
 LOCALE_DIR = Path(django_settings.BASE_DIR) / "frontend" / "locale"

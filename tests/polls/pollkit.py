@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from assemblies.models import Role
+from assemblies.membership.models import Role
 from polls import selectors, services
 from polls.core import board as B
 from polls.models import Poll

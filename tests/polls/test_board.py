@@ -16,7 +16,13 @@ import pytest
 
 from polls.core import board as B
 from polls.core import tally
-from polls.core.canonical import b64u_encode, canonical_bytes, parse_canonical, parse_json, sha256_hex
+from polls.core.canonical import (
+    b64u_encode,
+    canonical_bytes,
+    parse_canonical,
+    parse_json,
+    sha256_hex,
+)
 from polls.core.signing import DST_RECEIPT, generate_board_key, public_b64u
 
 from . import boardkit as K

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from assemblies.models import Role
+from assemblies.membership.models import Role
+from deliberate.demo import load_demo_polls
 from polls import services
-from polls.demo import load_demo_polls
 from polls.models import BoardLine, Poll
 from tests import factories
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from assemblies.models import Role
+from assemblies.membership.models import Role
 from polls import services
 from tests import factories
 

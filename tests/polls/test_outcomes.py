@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from assemblies.models import Contribution, Item, RoadmapVersion
-from assemblies.services import contributions, roadmap
+from assemblies.roadmap import selectors as roadmap_selectors
+from assemblies.roadmap.models import Contribution, Item, RoadmapVersion
+from assemblies.roadmap.services import contributions, roadmap
 from polls import selectors, services
 from polls.models import Poll
 from tests import factories
@@ -104,7 +105,7 @@ def test_competing_amendments_apply_the_winner_and_reject_the_others(world):
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (Contribution.Status.REJECTED, Contribution.Status.ADOPTED)
-    assert roadmap.current_text(item) == "Second rewording of the item."
+    assert roadmap_selectors.current_text(item) == "Second rewording of the item."
 
 
 def test_keeping_the_current_text_rejects_every_competing_amendment(world):
@@ -141,7 +142,7 @@ def test_an_amendment_whose_item_changed_during_the_vote_is_not_applied(world):
     amendment.refresh_from_db()
     assert amendment.status == Contribution.Status.REJECTED
     assert "changed during the vote" in amendment.decision_note
-    assert roadmap.current_text(amendment.target_item) == "An editorial change made during the vote."
+    assert roadmap_selectors.current_text(amendment.target_item) == "An editorial change made during the vote."
     assert Poll.objects.get(pk=poll.pk).status == Poll.Status.CLOSED
 
 
@@ -167,7 +168,7 @@ def priorities_poll(assembly, convenor, *, kind="approval", space_code="DIG", **
 
 
 def priorities_in_head(assembly) -> dict[str, int | None]:
-    from assemblies.models import VersionItem
+    from assemblies.roadmap.models import VersionItem
 
     assembly.roadmap.refresh_from_db()
     return dict(VersionItem.objects.filter(version_id=assembly.roadmap.head_id).values_list("item__ref", "priority"))
@@ -242,7 +243,7 @@ def test_closing_a_priorities_poll_twice_creates_one_version(world):
     assert RoadmapVersion.objects.filter(roadmap__assembly=assembly, kind=RoadmapVersion.Kind.PRIORITIES).count() == 1
     # The service refuses a second recording of the same decision on its own, too.
     poll.refresh_from_db()
-    from assemblies.services import AlreadyDecided
+    from assemblies.common.errors import AlreadyDecided
     from polls.outcomes import decision_of, priority_ranks
 
     with pytest.raises(AlreadyDecided):
@@ -313,7 +314,7 @@ def test_two_workers_closing_a_priorities_poll_at_once_create_one_version():
     versions = RoadmapVersion.objects.filter(roadmap__assembly=assembly, kind=RoadmapVersion.Kind.PRIORITIES)
     assert [v.poll_ref for v in versions] == [poll.public_id]
     assert priorities_in_head(assembly)["DIG-3"] == 1
-    from assemblies.models import Notification
+    from assemblies.membership.models import Notification
 
     assert Notification.objects.filter(kind="poll_closed", user=convenor).count() == 1
 
@@ -333,7 +334,7 @@ def test_an_amendment_overtaken_by_an_adopted_one_is_rejected_at_the_close_and_n
     second.refresh_from_db()
     assert second.status == Contribution.Status.REJECTED
     assert "changed during the vote" in second.decision_note
-    assert roadmap.current_text(first.target_item) == "First rewording of the item."
+    assert roadmap_selectors.current_text(first.target_item) == "First rewording of the item."
     assert not RoadmapVersion.objects.filter(contribution=second).exists()
 
 
@@ -351,7 +352,7 @@ def test_a_poll_on_an_amendment_already_overtaken_cannot_open(world):
 # Notifications ------------------------------------------------------------------------------------------------------
 
 def notices(user):
-    from assemblies.models import Notification
+    from assemblies.membership.models import Notification
 
     return list(Notification.objects.filter(user=user).exclude(kind="tabled").values_list("kind", "url", "text"))
 
@@ -395,7 +396,7 @@ def test_an_author_of_several_decided_texts_gets_one_notice_naming_each(world):
 
 
 def test_a_secret_poll_notifies_every_eligible_member_alike_and_emails_as_each_chose(world, django_capture_on_commit_callbacks, mailoutbox):
-    from deliberate import services as accounts
+    from assemblies.accounts import services as accounts
 
     assembly, convenor, people, _ = world
     accounts.update_account(user=people[0], display_name="Member 0", language="", notify_by_email="never")

@@ -13,7 +13,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 
-from assemblies.services import contributions as contribution_services
+from assemblies.roadmap.services import contributions as contribution_services
 from polls import selectors, services
 from polls.core import board as B
 from polls.core.signing import generate_board_key

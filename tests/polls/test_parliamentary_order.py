@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assemblies.models import Contribution, RoadmapVersion
-from assemblies.services import contributions, roadmap
+from assemblies.roadmap.models import Contribution, RoadmapVersion
+from assemblies.roadmap.services import contributions, roadmap
 from polls import selectors, services
 from polls.core.canonical import parse_json
 from polls.models import BoardLine, Poll
@@ -135,7 +135,7 @@ def test_an_amendment_overtaken_by_an_adopted_one_is_in_conflict_and_never_appli
     proposal, first, second = table(convenor, proposal, first, second)
     decide_by_poll(assembly, convenor, people, first, "yes")
     second.refresh_from_db()
-    assert roadmap.conflict_of(second) is not None
+    assert contributions.conflict_of(second) is not None
 
     # Its own poll cannot open: it could never be applied.
     with pytest.raises(services.AmendmentInConflict, match=f"#{second.pk}"):

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
-from assemblies.models import Role
+from assemblies.membership.models import Role
 from polls import rules, services
 from tests import factories
 
@@ -73,7 +73,7 @@ def test_permission_matrix(world, action, role, status, visibility):
 
 
 def test_a_member_who_became_an_observer_after_opening_can_no_longer_vote(world):
-    from assemblies.services import membership
+    from assemblies.membership.services import membership
 
     people, poll = world["people"], world["polls"]["public", "open"]
     with transaction.atomic():
@@ -84,6 +84,6 @@ def test_a_member_who_became_an_observer_after_opening_can_no_longer_vote(world)
         with pytest.raises(services.NotEligible):
             services.cast_roll_call(poll=poll, user=people["member"], choice="yes", now=K.now())
         transaction.set_rollback(True)
-    from assemblies.rules import forget_memberships
+    from assemblies.membership.rules import forget_memberships
 
     forget_memberships(people["member"])

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from assemblies.models import Role
-from assemblies.services import membership
+from assemblies.membership.models import Role
+from assemblies.membership.services import membership
 from polls import selectors, services
 from polls.core import board as B
 from polls.core.credentials import derive_credential, new_voting_code

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from polls.core import signing as S
 from polls.core.canonical import b64u_decode, b64u_encode, canonical_bytes

@@ -27,7 +27,14 @@ from pref_voting.margin_based_methods import beat_path_defeat as pv_beat_path_de
 from pref_voting.profiles_with_ties import ProfileWithTies
 from pref_voting.scoring_methods import plurality as pv_plurality
 
-from polls.core.tally import InvalidChoice, InvalidMethod, compute, tie_order, validate_choice, validate_method
+from polls.core.tally import (
+    InvalidChoice,
+    InvalidMethod,
+    compute,
+    tie_order,
+    validate_choice,
+    validate_method,
+)
 
 SEED = bytes(range(32))
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -78,8 +78,8 @@ def _setup(voters: int, polls: int) -> dict:
 
     from django.utils import timezone
 
-    from assemblies.services import membership
-    from deliberate.services import create_account
+    from assemblies.accounts.services import create_account
+    from assemblies.membership.services import membership
     from polls import selectors, services
     from tests.livekit import session_for
 

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 
-from assemblies.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
+from assemblies.debates.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from deliberate.asgi import application
 from tests.debatekit import ORIGIN, session_cookie
 

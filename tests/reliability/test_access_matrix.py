@@ -204,7 +204,7 @@ def world(django_db_setup, django_db_blocker):
         built = W.build_world()
         for site in (built.public, built.private):
             # The raw secrets of the capabilities, which only their holders have.
-            from assemblies.services import membership
+            from assemblies.membership.services import membership
 
             _invitation, site.invitation_token = membership.invite(
                 assembly=site.assembly, by=built.people["convenor"], email="invited@example.org", now=timezone.now())
@@ -369,8 +369,8 @@ def test_the_private_assembly_opens_to_its_own_people_as_the_public_one_does(wor
 
 
 def test_a_join_link_admits_newcomers_but_never_changes_the_role_of_someone_already_in(world):
-    from assemblies.models import Membership
-    from assemblies.services import membership
+    from assemblies.membership.models import Membership
+    from assemblies.membership.services import membership
 
     site, observer = world.public, world.people["observer"]
     with transaction.atomic():

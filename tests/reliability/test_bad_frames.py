@@ -15,9 +15,9 @@ from django.db import connections
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assemblies import consumers
-from assemblies.models import LiveSession, Message
-from assemblies.services import live_sessions
+from assemblies.debates import consumers
+from assemblies.debates.models import LiveSession, Message
+from assemblies.debates.services import live_sessions
 from deliberate.asgi import application
 from tests.debatekit import ORIGIN, build_world, session_cookie
 

@@ -22,7 +22,14 @@ import pytest
 
 from polls.core import board as B
 from polls.core.credentials import derive_credential
-from tests.livekit import ROOT, _wait_until_healthy, http_get, live_site, post_form, start_daphne
+from tests.livekit import (
+    ROOT,
+    _wait_until_healthy,
+    http_get,
+    live_site,
+    post_form,
+    start_daphne,
+)
 
 from .loadkit import post_all, post_ballot
 

@@ -17,7 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from assemblies.models import RoadmapVersion, VersionItem
+from assemblies.roadmap.models import RoadmapVersion, VersionItem
 from polls import services
 from polls.core import board as B
 from polls.core.canonical import canonical_bytes
@@ -260,8 +260,8 @@ def test_verify_poll_names_an_edit_made_directly_in_the_database(edit):
 def roadmap_with_history():
     from django.utils import timezone
 
-    from assemblies.models import Item
-    from assemblies.services import roadmap
+    from assemblies.roadmap.models import Item
+    from assemblies.roadmap.services import roadmap
     from tests import factories
 
     convenor = factories.user("Amara")

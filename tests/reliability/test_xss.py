@@ -21,9 +21,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assemblies.models import Item
-from assemblies.services import contributions, debates, membership
-from deliberate.services import update_account
+from assemblies.accounts.services import update_account
+from assemblies.debates.services import debates
+from assemblies.membership.services import membership
+from assemblies.roadmap.models import Item
+from assemblies.roadmap.services import contributions
 from polls import selectors as poll_selectors
 from polls import services as poll_services
 from tests import factories

@@ -16,8 +16,11 @@ from datetime import timedelta
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from assemblies.models import Item, Role
-from assemblies.services import contributions, debates, editions, live_sessions, membership, roadmap
+from assemblies.debates.services import debates, live_sessions
+from assemblies.membership.models import Role
+from assemblies.membership.services import membership
+from assemblies.roadmap.models import Item
+from assemblies.roadmap.services import contributions, editions, roadmap
 from polls import selectors as poll_selectors
 from polls import services as poll_services
 from tests import factories

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from assemblies.models import Assembly, Contribution, Item, Phase, Roadmap, Role
-from assemblies.services import contributions, debates, editions, live_sessions, membership, roadmap, spaces
-from deliberate import services
-from deliberate.models import User
-from polls.demo import load_demo_decisions, load_demo_polls
+from assemblies.accounts import services
+from assemblies.accounts.models import User
+from assemblies.debates.services import debates, live_sessions
+from assemblies.membership.models import Assembly, Phase, Role
+from assemblies.membership.services import membership, spaces
+from assemblies.roadmap import SEED_ROADMAP
+from assemblies.roadmap.models import Contribution, Item, Roadmap
+from assemblies.roadmap.services import contributions, editions, roadmap
+from deliberate.demo import load_demo_decisions, load_demo_polls
 from polls.models import Poll
 
 DEMO_PASSWORD = "demo-deliberate"
 DEMO_SLUG = "sse-forum"
-ROADMAP_FILE = Path(settings.BASE_DIR) / "assemblies" / "fixtures" / "montblanc-roadmap-2022.txt"
+ROADMAP_FILE = SEED_ROADMAP
 DEMO_PEOPLE = [
     ("convenor@demo.deliberate.test", "Amara (convenor)", Role.CONVENOR),
     ("moderator@demo.deliberate.test", "Bruno (moderator)", Role.MODERATOR),

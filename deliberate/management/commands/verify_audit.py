@@ -6,9 +6,10 @@ an entry removed, inserted or reordered, or columns that disagree with the docum
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assemblies.core import moderation_log
-from assemblies.models import Assembly, ModerationEntry
-from deliberate import audit
+from assemblies.audit import services as audit
+from assemblies.debates.models import ModerationEntry
+from assemblies.membership.models import Assembly
+from polls.core import moderation_log
 
 
 class Command(BaseCommand):

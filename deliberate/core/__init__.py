@@ -1,1 +1,0 @@
-"""Pure code of the project package (standard library and rfc8785 only, no Django)."""
