@@ -11,13 +11,23 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/deliberate
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: demo test install browser node serve check bench clean
+.PHONY: demo test install browser node serve check lint lock bench clean
 
-$(STAMP): pyproject.toml
+# Installs come from the lock files (requirements/, with hashes): the demo needs only the runtime ones.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+$(RUNTIME_STAMP): requirements/runtime.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/runtime.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
+
+$(STAMP): requirements/test.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@ $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
@@ -42,7 +52,7 @@ node:
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(AXE); \
 	else echo "npm is missing: the accessibility tests will say so (apt-get install npm)"; fi
 
-demo: install
+demo: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo
@@ -50,10 +60,10 @@ demo: install
 	@echo "Deliberate is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it; emails are printed here)"
 	$(BIN)/daphne --bind $(HOST) --port $(PORT) --access-log /dev/null deliberate.asgi:application
 
-serve: install
+serve: $(RUNTIME_STAMP)
 	$(BIN)/daphne --bind $(HOST) --port $(PORT) --access-log /dev/null deliberate.asgi:application
 
-test: install browser node
+test: install browser node lint
 	@set -e; \
 	if [ "$$CI" = "true" ] || $(BIN)/python -m tests.services_answer "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
 	  echo "== The whole suite on PostgreSQL and Redis"; \
@@ -68,6 +78,20 @@ test: install browser node
 
 check: install
 	$(BIN)/python manage.py check
+
+# The linters, formatter and layer contracts (docs/architecture.md); `make test` runs them first.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+# Re-resolve the lock files after a change of the dependencies in pyproject.toml.
+lock:
+	uvx_dir=$$(mktemp -d) && $(PYTHON) -m pip install --quiet --target $$uvx_dir uv && \
+	PYTHONPATH=$$uvx_dir $(PYTHON) -m uv pip compile pyproject.toml --python-version 3.11 --python-platform linux \
+	  --generate-hashes --custom-compile-command "make lock" -o requirements/runtime.txt && \
+	PYTHONPATH=$$uvx_dir $(PYTHON) -m uv pip compile pyproject.toml --extra test --python-version 3.11 \
+	  --python-platform linux --generate-hashes --custom-compile-command "make lock" -o requirements/test.txt
 
 # The benchmarks (bench/): small sizes in a few minutes, full sizes with `make bench BIG=1`; one table at the
 # end. They use their own database (deliberate_bench) and Redis database (9) unless DATABASE_URL/REDIS_URL say.

@@ -54,9 +54,21 @@ def main() -> None:
         voters.append(person)
     options = selectors.listed_options(["Solar co-op", "Seed library", "Repair café", "Tool library", "Food hub"])
     poll = services.create_poll(
-        assembly=assembly, by=convenor, title="Bench", question="Which projects?", subject_type="motion",
-        subject_refs=[], contributions=[], options=options, method={"kind": "approval", "min": 0, "max": 3, "seats": 1},
-        secrecy="roll-call", revote="last-counts", delivery="", opens_at=None, closes_at=now + timedelta(hours=1), now=now,
+        assembly=assembly,
+        by=convenor,
+        title="Bench",
+        question="Which projects?",
+        subject_type="motion",
+        subject_refs=[],
+        contributions=[],
+        options=options,
+        method={"kind": "approval", "min": 0, "max": 3, "seats": 1},
+        secrecy="roll-call",
+        revote="last-counts",
+        delivery="",
+        opens_at=None,
+        closes_at=now + timedelta(hours=1),
+        now=now,
     )
     poll = services.open_poll(poll=poll, by=convenor, now=now).poll
     ids = [o["id"] for o in options]
@@ -65,7 +77,7 @@ def main() -> None:
     started = time.perf_counter()
     for i, person in enumerate(voters):
         t0 = time.perf_counter()
-        services.cast_roll_call(poll=poll, user=person, choice=sorted(ids[i % 5:i % 5 + 2]), now=timezone.now())
+        services.cast_roll_call(poll=poll, user=person, choice=sorted(ids[i % 5 : i % 5 + 2]), now=timezone.now())
         latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
 

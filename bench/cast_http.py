@@ -69,10 +69,18 @@ def arguments(argv=None):
     parser.add_argument("--servers", type=int, nargs="+", default=[1, 2], help="Daphne process counts to run")
     parser.add_argument("--options", type=int, default=5)
     parser.add_argument("--reference-seconds", type=float, default=5.0, help="seconds of /healthz load")
-    parser.add_argument("--pool", type=int, default=20,
-                        help="DATABASE_POOL_SIZE of each process (default 20; 0: no pool, one connection per request)")
-    parser.add_argument("--switch-interval", type=float, default=0.0,
-                        help="the Daphne processes' sys.setswitchinterval in seconds (default: Python's, 0.005)")
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=20,
+        help="DATABASE_POOL_SIZE of each process (default 20; 0: no pool, one connection per request)",
+    )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=0.0,
+        help="the Daphne processes' sys.setswitchinterval in seconds (default: Python's, 0.005)",
+    )
     parser.add_argument("--profile", action="store_true", help="sample the first Daphne process with py-spy")
     return parser.parse_args(argv)
 
@@ -105,9 +113,20 @@ def prepare(ballots: int, options: int) -> dict:
     add_members(assembly, ballots - 1, tag, now)
     method, ids = method_for("approval", options), option_ids("approval", options)
     poll = services.create_poll(
-        assembly=assembly, by=convenor, title="Casting benchmark", question="Which options?", subject_type="motion",
-        subject_refs=[], contributions=[], options=[{"id": i, "label": i} for i in ids], method=method,
-        secrecy="credential", revote="last-counts", delivery="paper", opens_at=None, closes_at=now + timedelta(days=1),
+        assembly=assembly,
+        by=convenor,
+        title="Casting benchmark",
+        question="Which options?",
+        subject_type="motion",
+        subject_refs=[],
+        contributions=[],
+        options=[{"id": i, "label": i} for i in ids],
+        method=method,
+        secrecy="credential",
+        revote="last-counts",
+        delivery="paper",
+        opens_at=None,
+        closes_at=now + timedelta(days=1),
         now=now,
     )
     opened = services.open_poll(poll=poll, by=convenor, now=now)
@@ -115,8 +134,9 @@ def prepare(ballots: int, options: int) -> dict:
     bodies = []
     for code in opened.paper_codes:
         key = derive_credential(code, poll.public_id)
-        body = core_board.make_ballot_body(poll.public_id, poll.fingerprint, key, random_choice(rng, method, ids),
-                                           signer="voter")
+        body = core_board.make_ballot_body(
+            poll.public_id, poll.fingerprint, key, random_choice(rng, method, ids), signer="voter"
+        )
         bodies.append(json.dumps(body, separators=(",", ":")).encode())
     return {"poll": poll.public_id, "pk": poll.pk, "bodies": bodies}
 
@@ -156,7 +176,9 @@ async def load(bases: list[str], poll: str, bodies: list[bytes], voters: int) ->
                 started = time.perf_counter()
                 try:
                     # each member votes from their own device, as the proxy reports it (TRUSTED_PROXY_COUNT=1)
-                    async with session.post(url, data=body, headers={**headers, "X-Forwarded-For": address(index)}) as response:
+                    async with session.post(
+                        url, data=body, headers={**headers, "X-Forwarded-For": address(index)}
+                    ) as response:
                         answer = await response.read()
                         status = response.status
                 except aiohttp.ClientError as error:
@@ -212,15 +234,18 @@ def _verify(poll_pk: int) -> str:
 
     poll = Poll.objects.get(pk=poll_pk)
     report = core_board.verify_board(list(selectors.board_bytes(poll)), allow_open=True, workers=1)
-    return f"{poll.ballot_count} ballots on the board, " + ("VALID" if report.valid else f"INVALID: {report.errors[:3]}")
+    return f"{poll.ballot_count} ballots on the board, " + (
+        "VALID" if report.valid else f"INVALID: {report.errors[:3]}"
+    )
 
 
 def run_once(servers: int, args) -> dict:
     from bench.serve import cpu_seconds, running_site, start_profile, summarise_profile
 
     prepared = prepare(args.ballots, args.options)
-    with running_site(servers=servers, extra_env={"DATABASE_POOL_SIZE": str(args.pool)},
-                      switch_interval=args.switch_interval) as site:
+    with running_site(
+        servers=servers, extra_env={"DATABASE_POOL_SIZE": str(args.pool)}, switch_interval=args.switch_interval
+    ) as site:
         cpu_before = [cpu_seconds(pid) for pid in site.pids]
         reference = asyncio.run(load_reference(site.bases, args.voters, args.reference_seconds))
         reference_cpu = sum(cpu_seconds(pid) for pid in site.pids) - sum(cpu_before)
@@ -239,17 +264,31 @@ def run_once(servers: int, args) -> dict:
         profile = ""
         if spy is not None:
             _out, err = spy.communicate(timeout=120)
-            profile = summarise_profile(profile_path) if spy.returncode == 0 else f"  (py-spy failed: {err.decode()[-300:]})"
+            profile = (
+                summarise_profile(profile_path) if spy.returncode == 0 else f"  (py-spy failed: {err.decode()[-300:]})"
+            )
         profile_path.unlink(missing_ok=True)
         logs = site.log_tail()
-    figures = {"servers": servers, "voters": args.voters, "pool": args.pool, "reference_cpu": reference_cpu, "ballots": len(prepared["bodies"]), "cpu": cpu,
-               "verified": _verify(prepared["pk"]), "profile": profile, "logs": logs}
+    figures = {
+        "servers": servers,
+        "voters": args.voters,
+        "pool": args.pool,
+        "reference_cpu": reference_cpu,
+        "ballots": len(prepared["bodies"]),
+        "cpu": cpu,
+        "verified": _verify(prepared["pk"]),
+        "profile": profile,
+        "logs": logs,
+    }
     for name, measured in (("cast", casting), ("reference", reference)):
         ok = len(measured["latencies"]) - sum(1 for e in measured["errors"] if e[:1].isdigit())
         figures[name] = {
-            "rate": ok / measured["seconds"], "p50": percentile(measured["latencies"], 0.5) * 1000,
-            "p99": percentile(measured["latencies"], 0.99) * 1000, "errors": len(measured["errors"]),
-            "first_error": measured["errors"][0] if measured["errors"] else "", "count": len(measured["latencies"]),
+            "rate": ok / measured["seconds"],
+            "p50": percentile(measured["latencies"], 0.5) * 1000,
+            "p99": percentile(measured["latencies"], 0.99) * 1000,
+            "errors": len(measured["errors"]),
+            "first_error": measured["errors"][0] if measured["errors"] else "",
+            "count": len(measured["latencies"]),
             "seconds": measured["seconds"],
         }
     return figures
@@ -257,16 +296,24 @@ def run_once(servers: int, args) -> dict:
 
 def report(figures: dict) -> None:
     cast, ref = figures["cast"], figures["reference"]
-    print(f"Casting over HTTP: {figures['servers']} Daphne process(es), {figures['voters']} concurrent voters, "
-          f"{figures['ballots']:,} signed ballots (PostgreSQL with a pool of {figures['pool']} per process, Redis)")
-    print(f"  ballots        {cast['rate']:6.0f} /s   p50 {cast['p50']:5.0f} ms   p99 {cast['p99']:5.0f} ms   "
-          f"errors {cast['errors']}{' (' + cast['first_error'] + ')' if cast['errors'] else ''}")
-    print(f"  /healthz       {ref['rate']:6.0f} /s   p50 {ref['p50']:5.0f} ms   p99 {ref['p99']:5.0f} ms   "
-          f"errors {ref['errors']}   (the reference: same processes, same clients)")
+    print(
+        f"Casting over HTTP: {figures['servers']} Daphne process(es), {figures['voters']} concurrent voters, "
+        f"{figures['ballots']:,} signed ballots (PostgreSQL with a pool of {figures['pool']} per process, Redis)"
+    )
+    print(
+        f"  ballots        {cast['rate']:6.0f} /s   p50 {cast['p50']:5.0f} ms   p99 {cast['p99']:5.0f} ms   "
+        f"errors {cast['errors']}{' (' + cast['first_error'] + ')' if cast['errors'] else ''}"
+    )
+    print(
+        f"  /healthz       {ref['rate']:6.0f} /s   p50 {ref['p50']:5.0f} ms   p99 {ref['p99']:5.0f} ms   "
+        f"errors {ref['errors']}   (the reference: same processes, same clients)"
+    )
     cpu = sum(figures["cpu"])
-    print(f"  Daphne CPU     {cpu:.1f} s over {cast['seconds']:.1f} s of casting = "
-          f"{1000 * cpu / max(1, cast['count']):.1f} ms of server CPU per ballot; "
-          f"{1000 * figures['reference_cpu'] / max(1, ref['count']):.1f} ms per /healthz request")
+    print(
+        f"  Daphne CPU     {cpu:.1f} s over {cast['seconds']:.1f} s of casting = "
+        f"{1000 * cpu / max(1, cast['count']):.1f} ms of server CPU per ballot; "
+        f"{1000 * figures['reference_cpu'] / max(1, ref['count']):.1f} ms per /healthz request"
+    )
     print(f"  board          {figures['verified']}")
     if figures["logs"].strip():
         print("  the Daphne processes logged:\n" + figures["logs"])
@@ -279,11 +326,26 @@ def rows(all_figures: list[dict]) -> list[Row]:
     for figures in all_figures:
         cast, ref = figures["cast"], figures["reference"]
         label = f"HTTP casting, {figures['voters']} voters, {figures['servers']} Daphne"
-        out.append(Row(f"{label}: ballots/s", f"{cast['rate']:.0f}/s", f"/healthz {ref['rate']:.0f}/s",
-                       f"{cast['rate'] / max(ref['rate'], 1e-9):.2f}", f">= {GOAL_RATE}/s", cast["rate"] >= GOAL_RATE))
-        out.append(Row(f"{label}: p50 / p99", f"{cast['p50']:.0f} / {cast['p99']:.0f} ms",
-                       f"/healthz {ref['p50']:.0f} / {ref['p99']:.0f} ms", f"{cast['p99'] / max(ref['p99'], 1e-9):.2f}",
-                       f"p99 < {GOAL_P99_MS} ms", cast["p99"] < GOAL_P99_MS))
+        out.append(
+            Row(
+                f"{label}: ballots/s",
+                f"{cast['rate']:.0f}/s",
+                f"/healthz {ref['rate']:.0f}/s",
+                f"{cast['rate'] / max(ref['rate'], 1e-9):.2f}",
+                f">= {GOAL_RATE}/s",
+                cast["rate"] >= GOAL_RATE,
+            )
+        )
+        out.append(
+            Row(
+                f"{label}: p50 / p99",
+                f"{cast['p50']:.0f} / {cast['p99']:.0f} ms",
+                f"/healthz {ref['p50']:.0f} / {ref['p99']:.0f} ms",
+                f"{cast['p99'] / max(ref['p99'], 1e-9):.2f}",
+                f"p99 < {GOAL_P99_MS} ms",
+                cast["p99"] < GOAL_P99_MS,
+            )
+        )
         out.append(Row(f"{label}: errors", str(cast["errors"]), str(ref["errors"]), "", "0", cast["errors"] == 0))
     return out
 

@@ -40,8 +40,13 @@ def measure(ballots: int, top: int = 25, profile: bool = True) -> dict:
 
     def post(body: bytes, number: int) -> None:
         # each member from their own device: the per-address allowance of casts is not what is measured
-        response = client.post(url, data=body, content_type="application/json", HTTP_X_CSRFTOKEN=token,
-                               REMOTE_ADDR=f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}")
+        response = client.post(
+            url,
+            data=body,
+            content_type="application/json",
+            HTTP_X_CSRFTOKEN=token,
+            REMOTE_ADDR=f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}",
+        )
         if response.status_code != 201:
             raise RuntimeError(f"{response.status_code}: {response.content[:300]!r}")
 
@@ -69,8 +74,13 @@ def measure(ballots: int, top: int = 25, profile: bool = True) -> dict:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(SORT).print_stats(top)
         stats = out.getvalue()
-    return {"ballots": count, "cpu_ms": 1000 * cpu / count, "wall_ms": 1000 * wall / count,
-            "queries": queries, "profile": stats}
+    return {
+        "ballots": count,
+        "cpu_ms": 1000 * cpu / count,
+        "wall_ms": 1000 * wall / count,
+        "queries": queries,
+        "profile": stats,
+    }
 
 
 def main(argv=None) -> None:
@@ -82,9 +92,11 @@ def main(argv=None) -> None:
     os.environ["DATABASE_CONN_MAX_AGE"] = "600"  # one thread here: a kept connection is reused, as the pool does
     bench_environment()
     figures = measure(args.ballots, args.top, profile=not args.no_profile)
-    print(f"cast path in process (test client, every middleware): {figures['ballots']} ballots, "
-          f"{figures['cpu_ms']:.2f} ms CPU and {figures['wall_ms']:.2f} ms wall per ballot"
-          + ("" if args.no_profile else " (under cProfile)"))
+    print(
+        f"cast path in process (test client, every middleware): {figures['ballots']} ballots, "
+        f"{figures['cpu_ms']:.2f} ms CPU and {figures['wall_ms']:.2f} ms wall per ballot"
+        + ("" if args.no_profile else " (under cProfile)")
+    )
     print(f"queries per ballot: {len(figures['queries'])}")
     for sql in figures["queries"]:
         print(f"  {sql[:140]}")

@@ -40,8 +40,12 @@ def ensure_database() -> None:
     import psycopg
 
     name = url.path.lstrip("/")
-    server = {"host": url.hostname or "127.0.0.1", "port": url.port or 5432, "user": url.username or "postgres",
-              "password": urllib.parse.unquote(url.password or "")}
+    server = {
+        "host": url.hostname or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": url.username or "postgres",
+        "password": urllib.parse.unquote(url.password or ""),
+    }
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
         if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
             connection.execute(f'CREATE DATABASE "{name}"')
@@ -115,8 +119,10 @@ class Row:
 
 def print_table(rows: list[Row]) -> None:
     headers = ("figure", "ours", "reference (same run)", "ratio", "goal", "met?")
-    cells = [(r.figure, r.value, r.reference, r.ratio, r.goal,
-              "" if r.met is None else ("yes" if r.met else "NO")) for r in rows]
+    cells = [
+        (r.figure, r.value, r.reference, r.ratio, r.goal, "" if r.met is None else ("yes" if r.met else "NO"))
+        for r in rows
+    ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
     print(line)

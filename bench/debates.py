@@ -39,18 +39,27 @@ def arguments(argv=None):
     parser.add_argument("--servers", type=int, default=2, help="Daphne processes (default 2)")
     parser.add_argument("--accounts", type=int, default=20, help="reader accounts the sockets share")
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for late deliveries")
-    parser.add_argument("--conn-max-age", type=int, default=60,
-                        help="DATABASE_CONN_MAX_AGE of the Daphne processes (default 60: persistent connections)")
-    parser.add_argument("--database", default=None,
-                        help="name of the PostgreSQL database to create, use and drop (default deliberate_live_<random>)")
-    parser.add_argument("--redis-url", default=None,
-                        help="Redis database of the Daphne processes (default: the one below REDIS_URL's)")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="DATABASE_CONN_MAX_AGE of the Daphne processes (default 60: persistent connections)",
+    )
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="name of the PostgreSQL database to create, use and drop (default deliberate_live_<random>)",
+    )
+    parser.add_argument(
+        "--redis-url", default=None, help="Redis database of the Daphne processes (default: the one below REDIS_URL's)"
+    )
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--posters", type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 # Setup (runs in a subprocess, against the benchmark's database) ---------------------------------------
+
 
 def setup(readers: int, posters: int) -> dict:
     import django
@@ -86,6 +95,7 @@ def setup(readers: int, posters: int) -> dict:
 
 # The run ----------------------------------------------------------------------------------------------
 
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -106,9 +116,15 @@ async def run(site, args) -> dict:
 
     def open_socket(index: int, session: str):
         server = index % servers
-        return connect(site.ws(server, f"/ws/debates/{debate}/"), origin=site.origin(server),
-                       additional_headers={"Cookie": f"sessionid={session}"}, open_timeout=120,
-                       ping_interval=None, compression=None, max_queue=None)
+        return connect(
+            site.ws(server, f"/ws/debates/{debate}/"),
+            origin=site.origin(server),
+            additional_headers={"Cookie": f"sessionid={session}"},
+            open_timeout=120,
+            ping_interval=None,
+            compression=None,
+            max_queue=None,
+        )
 
     received: list[dict[int, float]] = [dict() for _ in range(args.clients)]
 
@@ -127,8 +143,9 @@ async def run(site, args) -> dict:
     batch = 100
     for first in range(0, args.clients, batch):
         indexes = range(first, min(first + batch, args.clients))
-        opened = await asyncio.gather(*(open_socket(i, site.data["readers"][i % len(site.data["readers"])])
-                                        for i in indexes))
+        opened = await asyncio.gather(
+            *(open_socket(i, site.data["readers"][i % len(site.data["readers"])]) for i in indexes)
+        )
         readers.extend(opened)
     connect_seconds = time.perf_counter() - started
     listeners = [asyncio.ensure_future(listen(socket, received[i])) for i, socket in enumerate(readers)]
@@ -192,8 +209,11 @@ async def run(site, args) -> dict:
         task.cancel()
 
     latencies = [at - sent[seq] for got in received for seq, at in got.items()]
-    first_delivery = [min(at for at in (got.get(seq) for got in received) if at is not None) - sent[seq]
-                      for seq in sent if any(seq in got for got in received)]
+    first_delivery = [
+        min(at for at in (got.get(seq) for got in received) if at is not None) - sent[seq]
+        for seq in sent
+        if any(seq in got for got in received)
+    ]
     deliveries = len(latencies)
     last_delivery = max((at for got in received for at in got.values()), default=post_end)
     return {
@@ -211,8 +231,9 @@ async def run(site, args) -> dict:
         "p99": percentile(latencies, 0.99),
         "max": max(latencies, default=float("nan")),
         "mean": statistics.fmean(latencies) if latencies else float("nan"),
-        "by_server": [sum(len(got) for i, got in enumerate(received) if i % servers == server)
-                      for server in range(servers)],
+        "by_server": [
+            sum(len(got) for i, got in enumerate(received) if i % servers == server) for server in range(servers)
+        ],
         "readers_missing_some": sum(1 for got in received if len(got) < len(acks["posted"])),
         "post_p50": percentile([seconds for _seq, seconds in acks["posted"]], 0.5),
         "post_p99": percentile([seconds for _seq, seconds in acks["posted"]], 0.99),
@@ -228,22 +249,36 @@ def report(figures: dict, args) -> None:
     lost = figures["expected"] - figures["deliveries"]
     print(f"Live debate: {figures['clients']} readers over {figures['servers']} Daphne processes (Redis, PostgreSQL)")
     print(f"  connected in              {figures['connect_seconds']:.1f} s")
-    print(f"  posted                    {figures['posted']} messages in {figures['post_seconds']:.1f} s "
-          f"({figures['posted'] / figures['post_seconds']:.1f}/s); accepted {figures['accepted']}, "
-          f"refused {len(figures['refused'])}{': ' + figures['refused'][0] if figures['refused'] else ''}")
-    print(f"  delivered                 {figures['deliveries']} of {figures['expected']} "
-          f"({figures['delivered_per_second']:.0f} messages/s over {figures['window']:.1f} s)")
-    print(f"  lost                      {lost} deliveries; readers missing any: {figures['readers_missing_some']}"
-          f" (delivered by each process: {', '.join(map(str, figures['by_server']))})")
-    print(f"  latency post -> delivery  p50 {figures['p50'] * 1000:.0f} ms, p99 {figures['p99'] * 1000:.0f} ms, "
-          f"max {figures['max'] * 1000:.0f} ms, mean {figures['mean'] * 1000:.0f} ms")
-    print(f"  post answered             p50 {figures['post_p50'] * 1000:.0f} ms, "
-          f"p99 {figures['post_p99'] * 1000:.0f} ms (post sent -> its \"posted\" answer)")
-    print(f"  first reader reached      p50 {figures['first_p50'] * 1000:.0f} ms, "
-          f"p99 {figures['first_p99'] * 1000:.0f} ms (post -> first delivery of each message)")
+    print(
+        f"  posted                    {figures['posted']} messages in {figures['post_seconds']:.1f} s "
+        f"({figures['posted'] / figures['post_seconds']:.1f}/s); accepted {figures['accepted']}, "
+        f"refused {len(figures['refused'])}{': ' + figures['refused'][0] if figures['refused'] else ''}"
+    )
+    print(
+        f"  delivered                 {figures['deliveries']} of {figures['expected']} "
+        f"({figures['delivered_per_second']:.0f} messages/s over {figures['window']:.1f} s)"
+    )
+    print(
+        f"  lost                      {lost} deliveries; readers missing any: {figures['readers_missing_some']}"
+        f" (delivered by each process: {', '.join(map(str, figures['by_server']))})"
+    )
+    print(
+        f"  latency post -> delivery  p50 {figures['p50'] * 1000:.0f} ms, p99 {figures['p99'] * 1000:.0f} ms, "
+        f"max {figures['max'] * 1000:.0f} ms, mean {figures['mean'] * 1000:.0f} ms"
+    )
+    print(
+        f"  post answered             p50 {figures['post_p50'] * 1000:.0f} ms, "
+        f'p99 {figures["post_p99"] * 1000:.0f} ms (post sent -> its "posted" answer)'
+    )
+    print(
+        f"  first reader reached      p50 {figures['first_p50'] * 1000:.0f} ms, "
+        f"p99 {figures['first_p99'] * 1000:.0f} ms (post -> first delivery of each message)"
+    )
     cpu = ", ".join(f"{seconds:.1f}" for seconds in figures["daphne_cpu"])
-    print(f"  CPU during posting        Daphne {cpu} s, this client {figures['client_cpu']:.1f} s "
-          f"(of {figures['window']:.1f} s of wall time each; the machine has {os.cpu_count()} cores)")
+    print(
+        f"  CPU during posting        Daphne {cpu} s, this client {figures['client_cpu']:.1f} s "
+        f"(of {figures['window']:.1f} s of wall time each; the machine has {os.cpu_count()} cores)"
+    )
 
 
 def main(argv=None) -> None:
@@ -263,9 +298,14 @@ def main(argv=None) -> None:
         raise SystemExit("This benchmark needs PostgreSQL and Redis (see DATABASE_URL and REDIS_URL).")
     posters = max(1, math.ceil(args.rate * args.duration / POSTS_PER_POSTER))
     setup_command = ("bench/debates.py", "--setup", "--accounts", str(args.accounts), "--posters", str(posters))
-    with live_site(servers=args.servers, use_services=True, setup=setup_command,
-                   extra_env={"DATABASE_CONN_MAX_AGE": str(args.conn_max_age)}, database_name=args.database,
-                   redis_url=args.redis_url) as site:
+    with live_site(
+        servers=args.servers,
+        use_services=True,
+        setup=setup_command,
+        extra_env={"DATABASE_CONN_MAX_AGE": str(args.conn_max_age)},
+        database_name=args.database,
+        redis_url=args.redis_url,
+    ) as site:
         figures = asyncio.run(run(site, args))
         logs = site.log_tail()
     if logs.strip().replace("---", "").strip():

@@ -4,7 +4,8 @@
                               [--options K] [--close] [--seed S]
 
 On DATABASE_URL (default: the benchmarks' database `deliberate_bench`, migrated here): a convenor creates an
-assembly (services); N - 1 members are added in bulk (N voters with the convenor) (their accounts and memberships written with
+assembly (services); N - 1 members are added in bulk (N voters with the convenor) (their accounts and
+memberships written with
 bulk_create, in batches: going through the sign-up services would dominate the run); then everything
 about the poll goes through polls.services: create_poll, open_poll (custodial keys for roll-call; paper
 voting codes for credential polls), one signed ballot per member (roll-call: cast_roll_call, the
@@ -42,8 +43,9 @@ def arguments(argv=None):
     parser.add_argument("--method", choices=KINDS, required=True, help="the tally method")
     parser.add_argument("--voters", type=int, required=True, help="eligible members (each casts one ballot)")
     parser.add_argument("--secrecy", choices=["roll-call", "credential"], default="roll-call")
-    parser.add_argument("--revotes", type=int, default=None,
-                        help="members who vote a second time (default: 2%% of the voters)")
+    parser.add_argument(
+        "--revotes", type=int, default=None, help="members who vote a second time (default: 2%% of the voters)"
+    )
     parser.add_argument("--options", type=int, default=5, help="options (yes-no-abstain always has 3)")
     parser.add_argument("--close", action="store_true", help="close the poll at the end: close and result lines")
     parser.add_argument("--seed", type=int, default=None, help="seed of the random choices")
@@ -69,8 +71,10 @@ def add_members(assembly, count: int, tag: str, now) -> list:
     unusable = make_password(None)
     users = []
     for start in range(0, count, BATCH):
-        batch = [User(email=f"voter-{tag}-{i}@bench.invalid", display_name=f"Voter {i}", password=unusable,
-                      date_joined=now) for i in range(start, min(count, start + BATCH))]
+        batch = [
+            User(email=f"voter-{tag}-{i}@bench.invalid", display_name=f"Voter {i}", password=unusable, date_joined=now)
+            for i in range(start, min(count, start + BATCH))
+        ]
         User.objects.bulk_create(batch)
         Membership.objects.bulk_create(
             [Membership(assembly=assembly, user=user, role=Role.MEMBER, joined_at=now) for user in batch]
@@ -79,8 +83,17 @@ def add_members(assembly, count: int, tag: str, now) -> list:
     return users
 
 
-def make(*, method: str, voters: int, secrecy: str = "roll-call", revotes: int = 0, options: int = 5,
-         close: bool = False, seed: int | None = None, progress=print) -> dict:
+def make(
+    *,
+    method: str,
+    voters: int,
+    secrecy: str = "roll-call",
+    revotes: int = 0,
+    options: int = 5,
+    close: bool = False,
+    seed: int | None = None,
+    progress=print,
+) -> dict:
     """Make the poll; returns its figures (public id, counts, seconds of each stage)."""
     import django
 
@@ -111,14 +124,28 @@ def make(*, method: str, voters: int, secrecy: str = "roll-call", revotes: int =
 
     kind_method = method_for(method, options)
     ids = option_ids(method, options)
-    poll_options = (selectors.yes_no_abstain_options() if method == "yes-no-abstain"
-                    else [{"id": option, "label": f"Option {n}"} for n, option in enumerate(ids, start=1)])
+    poll_options = (
+        selectors.yes_no_abstain_options()
+        if method == "yes-no-abstain"
+        else [{"id": option, "label": f"Option {n}"} for n, option in enumerate(ids, start=1)]
+    )
     stage = time.perf_counter()
     poll = services.create_poll(
-        assembly=assembly, by=convenor, title=f"Benchmark: {method}, {voters:,} voters",
-        question="Which options should the assembly take up first?", subject_type="motion", subject_refs=[],
-        contributions=[], options=poll_options, method=kind_method, secrecy=secrecy, revote="last-counts",
-        delivery="paper" if secrecy == "credential" else "", opens_at=None, closes_at=now + timedelta(days=7), now=now,
+        assembly=assembly,
+        by=convenor,
+        title=f"Benchmark: {method}, {voters:,} voters",
+        question="Which options should the assembly take up first?",
+        subject_type="motion",
+        subject_refs=[],
+        contributions=[],
+        options=poll_options,
+        method=kind_method,
+        secrecy=secrecy,
+        revote="last-counts",
+        delivery="paper" if secrecy == "credential" else "",
+        opens_at=None,
+        closes_at=now + timedelta(days=7),
+        now=now,
     )
     opened = services.open_poll(poll=poll, by=convenor, now=now)
     poll, codes = opened.poll, opened.paper_codes
@@ -143,18 +170,30 @@ def make(*, method: str, voters: int, secrecy: str = "roll-call", revotes: int =
         if done % 2000 == 0:
             progress(f"  {done:,} of {len(order):,} ballots cast ({done / (time.perf_counter() - stage):.0f}/s)")
     timings["cast"] = time.perf_counter() - stage
-    progress(f"  {len(order):,} ballots cast in {timings['cast']:.1f} s ({len(order) / timings['cast']:.0f}/s, "
-             f"{revotes:,} of them revotes)")
+    progress(
+        f"  {len(order):,} ballots cast in {timings['cast']:.1f} s ({len(order) / timings['cast']:.0f}/s, "
+        f"{revotes:,} of them revotes)"
+    )
 
     if close:
         stage = time.perf_counter()
         poll = services.close_poll(poll=poll, by=convenor, now=timezone.now())
         timings["close"] = time.perf_counter() - stage
-        progress(f"  closed with its result in {timings['close']:.1f} s: winners {poll.result['outcome'].get('winners')}")
+        progress(
+            f"  closed with its result in {timings['close']:.1f} s: winners {poll.result['outcome'].get('winners')}"
+        )
     poll.refresh_from_db()
-    return {"poll": poll.public_id, "lines": poll.last_seq + 1, "ballots": poll.ballot_count, "voters": voters,
-            "revotes": revotes, "status": poll.status, "board_key": services.board_key().public,
-            "seconds": time.perf_counter() - started, "timings": timings}
+    return {
+        "poll": poll.public_id,
+        "lines": poll.last_seq + 1,
+        "ballots": poll.ballot_count,
+        "voters": voters,
+        "revotes": revotes,
+        "status": poll.status,
+        "board_key": services.board_key().public,
+        "seconds": time.perf_counter() - started,
+        "timings": timings,
+    }
 
 
 def main(argv=None) -> None:
@@ -162,17 +201,30 @@ def main(argv=None) -> None:
     bench_environment()
     quiet = (lambda *_args, **_kwargs: None) if args.quiet else print
     quiet(f"Making a {args.secrecy} {args.method} poll with {args.voters:,} voters ...")
-    made = make(method=args.method, voters=args.voters, secrecy=args.secrecy, revotes=args.revotes,
-                options=args.options, close=args.close, seed=args.seed, progress=quiet)
+    made = make(
+        method=args.method,
+        voters=args.voters,
+        secrecy=args.secrecy,
+        revotes=args.revotes,
+        options=args.options,
+        close=args.close,
+        seed=args.seed,
+        progress=quiet,
+    )
     if args.quiet:
         print(made["poll"])
         return
     board = f"/tmp/{made['poll']}.jsonl"
-    print(f"\npoll {made['poll']}: {made['lines']:,} board lines, {made['ballots']:,} ballots, {made['status']}, "
-          f"made in {made['seconds']:.1f} s")
+    print(
+        f"\npoll {made['poll']}: {made['lines']:,} board lines, {made['ballots']:,} ballots, {made['status']}, "
+        f"made in {made['seconds']:.1f} s"
+    )
     print("Export and verify its board:")
     print(f"  DATABASE_URL={os.environ['DATABASE_URL']} python manage.py export_board {made['poll']} -o {board}")
-    print(f"  deliberate-verify {board} --board-key {made['board_key']}" + ("" if made["status"] == "closed" else " --open"))
+    print(
+        f"  deliberate-verify {board} --board-key {made['board_key']}"
+        + ("" if made["status"] == "closed" else " --open")
+    )
 
 
 if __name__ == "__main__":

@@ -43,10 +43,27 @@ SLOW_LINK = {"offline": False, "latency": 400, "downloadThroughput": 250_000 / 8
 VIEWPORT = {"width": 360, "height": 640}
 # The main pages of tests/frontend/demosite.py, and who reads each (None: a visitor).
 PAGES = [
-    ("home", "ana"), ("assembly", "ana"), ("space", "ana"), ("roadmap", "ana"), ("item", "ana"), ("diff", "ana"),
-    ("history", "ana"), ("contribution", "ana"), ("conflict", "mateo"), ("amend", "ana"), ("debate", "ana"),
-    ("polls", "ana"), ("poll", "ana"), ("vote", "lea"), ("results", "ana"), ("secret_results", "ana"),
-    ("vote_code", None), ("account", "ana"), ("login", None), ("signup", None), ("session", "ana"),
+    ("home", "ana"),
+    ("assembly", "ana"),
+    ("space", "ana"),
+    ("roadmap", "ana"),
+    ("item", "ana"),
+    ("diff", "ana"),
+    ("history", "ana"),
+    ("contribution", "ana"),
+    ("conflict", "mateo"),
+    ("amend", "ana"),
+    ("debate", "ana"),
+    ("polls", "ana"),
+    ("poll", "ana"),
+    ("vote", "lea"),
+    ("results", "ana"),
+    ("secret_results", "ana"),
+    ("vote_code", None),
+    ("account", "ana"),
+    ("login", None),
+    ("signup", None),
+    ("session", "ana"),
 ]
 ASSETS = re.compile(r'<(?:link[^>]+rel="stylesheet"[^>]+href|script[^>]+src)="([^"]+)"')
 TIMING = """async () => {
@@ -119,8 +136,10 @@ def measure(*, runs: int = 1, visitors: bool = False, log=print) -> list[dict]:
     pages = PAGES + ([(name, None) for name, person in PAGES if person is not None] if visitors else [])
     results = []
     log("Starting Daphne on a temporary SQLite database with the demo (load_demo and a busy debate)...")
-    with live_site(setup=("-m", "tests.frontend.demosite"), use_services=False, servers=1) as site, \
-            sync_playwright() as playwright:
+    with (
+        live_site(setup=("-m", "tests.frontend.demosite"), use_services=False, servers=1) as site,
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         base = site.bases[0]
         try:
@@ -143,38 +162,58 @@ def print_table(results: list[dict]) -> None:
     print()
     print("Each main page, first visit, Chromium 360x640 throttled to 250 kbit/s down, 128 kbit/s up, 400 ms latency")
     print("(bytes: HTML + CSS + JS; 'received' is what the server sent, compressed; times in ms, median of the runs)")
-    header = (f"{'page':<15} {'reader':<8} {'raw':>7} {'gzip':>6} {'brotli':>6} {'received':>8} {'req':>3} "
-              f"{'FCP':>6} {'DCL':>6} {'load':>6}  within 14 KB and 2 s?")
+    header = (
+        f"{'page':<15} {'reader':<8} {'raw':>7} {'gzip':>6} {'brotli':>6} {'received':>8} {'req':>3} "
+        f"{'FCP':>6} {'DCL':>6} {'load':>6}  within 14 KB and 2 s?"
+    )
     print(header)
     print("-" * len(header))
     for row in results:
         met = row["gzip"] <= BUDGET and row["received"] <= BUDGET and row["dcl"] < GOAL_MS and row["load"] < GOAL_MS
-        print(f"{row['page']:<15} {row['reader']:<8} {row['raw']:>7} {row['gzip']:>6} {row['brotli']:>6} "
-              f"{row['received']:>8.0f} {row['requests']:>3.0f} {row['fcp']:>6.0f} {row['dcl']:>6.0f} "
-              f"{row['load']:>6.0f}  {'yes' if met else 'NO'}")
+        print(
+            f"{row['page']:<15} {row['reader']:<8} {row['raw']:>7} {row['gzip']:>6} {row['brotli']:>6} "
+            f"{row['received']:>8.0f} {row['requests']:>3.0f} {row['fcp']:>6.0f} {row['dcl']:>6.0f} "
+            f"{row['load']:>6.0f}  {'yes' if met else 'NO'}"
+        )
     heaviest = max(results, key=lambda row: row["gzip"])
     slowest = max(results, key=lambda row: row["load"])
-    print(f"\nHeaviest: {heaviest['page']} ({heaviest['gzip']} B gzip, {heaviest['brotli']} B brotli); slowest: "
-          f"{slowest['page']} (load {slowest['load']:.0f} ms). The machine is shared: times are noisy.")
+    print(
+        f"\nHeaviest: {heaviest['page']} ({heaviest['gzip']} B gzip, {heaviest['brotli']} B brotli); slowest: "
+        f"{slowest['page']} (load {slowest['load']:.0f} ms). The machine is shared: times are noisy."
+    )
 
 
 def _rows(results: list[dict]) -> list[dict]:
     rows = []
     for row in results:
-        label = row["page"] if row["reader"] != "visitor" or row["page"] in ("login", "signup", "vote_code") \
+        label = (
+            row["page"]
+            if row["reader"] != "visitor" or row["page"] in ("login", "signup", "vote_code")
             else f"{row['page']} (visitor)"
-        rows.append({
-            "figure": f"page {label}: HTML+CSS+JS, gzip (brotli {row['brotli']} B, {row['requests']:.0f} requests)",
-            "value": row["gzip"], "unit": "B", "reference": "budget of a first visit (issue #7)",
-            "reference_value": BUDGET, "goal": "<= 14 KB", "met": row["gzip"] <= BUDGET,
-        })
-        rows.append({
-            "figure": f"page {label}: load at 250 kbit/s, 400 ms (DOMContentLoaded {row['dcl']:.0f} ms, "
-                      f"FCP {row['fcp']:.0f} ms)",
-            "value": round(row["load"]), "unit": "ms",
-            "reference": "Decidim's goal, first contentful paint", "reference_value": GOAL_MS,
-            "goal": "< 2 s", "met": row["load"] < GOAL_MS and row["dcl"] < GOAL_MS,
-        })
+        )
+        rows.append(
+            {
+                "figure": f"page {label}: HTML+CSS+JS, gzip (brotli {row['brotli']} B, {row['requests']:.0f} requests)",
+                "value": row["gzip"],
+                "unit": "B",
+                "reference": "budget of a first visit (issue #7)",
+                "reference_value": BUDGET,
+                "goal": "<= 14 KB",
+                "met": row["gzip"] <= BUDGET,
+            }
+        )
+        rows.append(
+            {
+                "figure": f"page {label}: load at 250 kbit/s, 400 ms (DOMContentLoaded {row['dcl']:.0f} ms, "
+                f"FCP {row['fcp']:.0f} ms)",
+                "value": round(row["load"]),
+                "unit": "ms",
+                "reference": "Decidim's goal, first contentful paint",
+                "reference_value": GOAL_MS,
+                "goal": "< 2 s",
+                "met": row["load"] < GOAL_MS and row["dcl"] < GOAL_MS,
+            }
+        )
     return rows
 
 

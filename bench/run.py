@@ -26,10 +26,24 @@ sys.path.insert(0, str(ROOT))
 
 PARTS = ["verification", "tallies", "casting", "debates", "site", "pages"]
 SIZES = {
-    False: {"verify": [10_000], "tally": 100_000, "cast": 1_000, "debate_clients": 200, "debate_seconds": 10,
-            "site_members": 50, "site_seconds": 20},
-    True: {"verify": [10_000, 1_000_000], "tally": 1_000_000, "cast": 10_000, "debate_clients": 1000,
-           "debate_seconds": 30, "site_members": 200, "site_seconds": 120},
+    False: {
+        "verify": [10_000],
+        "tally": 100_000,
+        "cast": 1_000,
+        "debate_clients": 200,
+        "debate_seconds": 10,
+        "site_members": 50,
+        "site_seconds": 20,
+    },
+    True: {
+        "verify": [10_000, 1_000_000],
+        "tally": 1_000_000,
+        "cast": 10_000,
+        "debate_clients": 1000,
+        "debate_seconds": 30,
+        "site_members": 200,
+        "site_seconds": 120,
+    },
 }
 
 
@@ -54,9 +68,17 @@ def casting(size: dict, big: bool) -> list[Row]:
 def debates(size: dict, big: bool) -> list[Row]:
     """bench/debates.py through its command line (it is another engineer's, and its output its contract)."""
     redis_url = os.environ["REDIS_URL"]
-    command = [sys.executable, "bench/debates.py", "--clients", str(size["debate_clients"]),
-               "--duration", str(size["debate_seconds"])]
-    options = subprocess.run([sys.executable, "bench/debates.py", "--help"], cwd=ROOT, capture_output=True, text=True).stdout
+    command = [
+        sys.executable,
+        "bench/debates.py",
+        "--clients",
+        str(size["debate_clients"]),
+        "--duration",
+        str(size["debate_seconds"]),
+    ]
+    options = subprocess.run(
+        [sys.executable, "bench/debates.py", "--help"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
     if "--database" in options:
         command += ["--database", "deliberate_bench_live"]
     if "--redis-url" in options:
@@ -68,12 +90,25 @@ def debates(size: dict, big: bool) -> list[Row]:
     lost = re.search(r"lost\s+(\d+) deliveries", result.stdout)
     first = re.search(r"first reader reached\s+p50 (\d+) ms, p99 (\d+) ms", result.stdout)
     if result.returncode != 0 or latency is None:
-        return [Row(label, "not available", goal="p99 < 1 s, none lost",
-                    reference=(result.stderr.strip().splitlines() or ["no output"])[-1][:80])]
+        return [
+            Row(
+                label,
+                "not available",
+                goal="p99 < 1 s, none lost",
+                reference=(result.stderr.strip().splitlines() or ["no output"])[-1][:80],
+            )
+        ]
     p50, p99 = int(latency.group(1)), int(latency.group(2))
-    rows = [Row(f"{label}: post -> delivery p50 / p99", f"{p50} / {p99} ms",
-                f"first reader p50 / p99 {first.group(1)} / {first.group(2)} ms" if first else "",
-                f"{p99 / max(1, int(first.group(2))):.1f}" if first else "", "p99 < 1 s", p99 < 1000)]
+    rows = [
+        Row(
+            f"{label}: post -> delivery p50 / p99",
+            f"{p50} / {p99} ms",
+            f"first reader p50 / p99 {first.group(1)} / {first.group(2)} ms" if first else "",
+            f"{p99 / max(1, int(first.group(2))):.1f}" if first else "",
+            "p99 < 1 s",
+            p99 < 1000,
+        )
+    ]
     if lost:
         rows.append(Row(f"{label}: deliveries lost", lost.group(1), "", "", "0", lost.group(1) == "0"))
     return rows
@@ -95,8 +130,16 @@ def pages(size: dict, big: bool) -> list[Row]:
     out = []
     for row in part.figures(big=big):
         value, reference = row["value"], row["reference_value"]
-        out.append(Row(row["figure"], f"{value} {row['unit']}", f"{reference} {row['unit']} ({row['reference']})",
-                       f"{value / reference:.2f}" if reference else "", row["goal"], row["met"]))
+        out.append(
+            Row(
+                row["figure"],
+                f"{value} {row['unit']}",
+                f"{reference} {row['unit']} ({row['reference']})",
+                f"{value / reference:.2f}" if reference else "",
+                row["goal"],
+                row["met"],
+            )
+        )
     return out
 
 
@@ -118,8 +161,10 @@ def main(argv=None) -> None:
             traceback.print_exc()
             rows.append(Row(f"{name}: failed", "not available", reference=f"{type(error).__name__}: {error}"[:80]))
         print(f"   ({name}: {time.perf_counter() - part_started:.0f} s)", flush=True)
-    print(f"\nDeliberate benchmarks, {'full' if args.big else 'small'} sizes, {os.cpu_count()} cores, "
-          f"{time.perf_counter() - started:.0f} s; the machine is shared, so read the ratios more than the values.\n")
+    print(
+        f"\nDeliberate benchmarks, {'full' if args.big else 'small'} sizes, {os.cpu_count()} cores, "
+        f"{time.perf_counter() - started:.0f} s; the machine is shared, so read the ratios more than the values.\n"
+    )
     print_table(rows)
 
 

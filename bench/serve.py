@@ -37,25 +37,30 @@ class Site:
     pids: list[int] = field(default_factory=list)
 
     def log_tail(self) -> str:
-        return "\n".join(f"--- {path.name}\n" + path.read_text(errors="replace")[-3000:]
-                         for path in sorted(self.logs.glob("daphne-*.log")) if path.stat().st_size)
+        return "\n".join(
+            f"--- {path.name}\n" + path.read_text(errors="replace")[-3000:]
+            for path in sorted(self.logs.glob("daphne-*.log"))
+            if path.stat().st_size
+        )
 
 
 def server_environment(extra: dict | None = None) -> dict:
     bench_environment()
     env = {key: value for key, value in os.environ.items() if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "deliberate.settings",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "DATABASE_CONN_MAX_AGE": "0",
-        "DATABASE_POOL_SIZE": "20",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",  # notifications are not printed
-        "TRUSTED_PROXY_COUNT": "1",  # the clients play the proxy's part and name each visitor's address
-        "PYTHONPATH": str(ROOT),
-        **(extra or {}),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "deliberate.settings",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "DATABASE_CONN_MAX_AGE": "0",
+            "DATABASE_POOL_SIZE": "20",
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",  # notifications are not printed
+            "TRUSTED_PROXY_COUNT": "1",  # the clients play the proxy's part and name each visitor's address
+            "PYTHONPATH": str(ROOT),
+            **(extra or {}),
+        }
+    )
     return env
 
 
@@ -87,8 +92,13 @@ def running_site(*, servers: int = 2, extra_env: dict | None = None, switch_inte
                 start_daphne(live, port)
         for base, process in zip(live.bases, live.processes):
             _wait_until_healthy(base, process)
-        yield Site(bases=live.bases, processes=live.processes, env=env, logs=logs,
-                   pids=[process.pid for process in live.processes])
+        yield Site(
+            bases=live.bases,
+            processes=live.processes,
+            env=env,
+            logs=logs,
+            pids=[process.pid for process in live.processes],
+        )
     finally:
         for process in live.processes:
             stop(process)
@@ -106,12 +116,29 @@ def start_daphne_with_switch_interval(live, port: int, interval: float) -> subpr
     """Daphne as tests/livekit.py starts it, with the GIL's switch interval set first. A thread that holds
     the poll's row lock needs the GIL again after each of its round trips; with many busy request threads it
     waits up to one interval each time, and every other cast of the poll waits behind it."""
-    code = ("import sys; sys.setswitchinterval(float(sys.argv.pop(1))); "
-            "from daphne.cli import CommandLineInterface; CommandLineInterface.entrypoint()")
+    code = (
+        "import sys; sys.setswitchinterval(float(sys.argv.pop(1))); "
+        "from daphne.cli import CommandLineInterface; CommandLineInterface.entrypoint()"
+    )
     log = open(live.logs / f"daphne-{port}.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-c", code, str(interval), "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull,
-         "deliberate.asgi:application"], cwd=ROOT, env=live.env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(interval),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--access-log",
+            os.devnull,
+            "deliberate.asgi:application",
+        ],
+        cwd=ROOT,
+        env=live.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     live.processes.append(process)
     return process
@@ -134,18 +161,45 @@ def start_profile(pid: int, seconds: float, output: Path) -> subprocess.Popen | 
     spy = shutil.which("py-spy") or (BIN / "py-spy")
     if not Path(spy).exists():
         return None
-    return subprocess.Popen([str(spy), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
-                             "--format", "raw", "--output", str(output), "--nonblocking", "--threads"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            str(spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+            "--nonblocking",
+            "--threads",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 PROJECT = ("(polls/", "(frontend/", "(deliberate/", "(assemblies/")
-CATEGORIES = [("waiting for PostgreSQL (psycopg)", "psycopg/"), ("Django ORM: building queries", "django/db/models"),
-              ("Django database layer", "django/db/"), ("Redis (cache, channel layer)", "redis/"),
-              ("channels", "channels"), ("asgiref sync/async hops", "asgiref/"), ("Twisted / Daphne HTTP", "twisted/"),
-              ("Twisted / Daphne HTTP", "daphne/"), ("asyncio event loop", "asyncio/"), ("threads", "threading.py"),
-              ("threads", "concurrent/futures"), ("Django templates", "django/template"),
-              ("Django URL resolving", "django/urls"), ("Django middleware and handlers", "django/")]
+CATEGORIES = [
+    ("waiting for PostgreSQL (psycopg)", "psycopg/"),
+    ("Django ORM: building queries", "django/db/models"),
+    ("Django database layer", "django/db/"),
+    ("Redis (cache, channel layer)", "redis/"),
+    ("channels", "channels"),
+    ("asgiref sync/async hops", "asgiref/"),
+    ("Twisted / Daphne HTTP", "twisted/"),
+    ("Twisted / Daphne HTTP", "daphne/"),
+    ("asyncio event loop", "asyncio/"),
+    ("threads", "threading.py"),
+    ("threads", "concurrent/futures"),
+    ("Django templates", "django/template"),
+    ("Django URL resolving", "django/urls"),
+    ("Django middleware and handlers", "django/"),
+]
 
 
 def summarise_profile(path: Path, top: int = 15) -> str:
@@ -155,8 +209,15 @@ def summarise_profile(path: Path, top: int = 15) -> str:
         return "  (no profile: py-spy recorded nothing; does this machine allow ptrace?)"
     inclusive, categories = collections.Counter(), collections.Counter()
     total = 0
-    idle = ("select (selectors.py", "_worker (concurrent/futures", "wait (threading.py", "epoll", "poll (selectors.py",
-            "_wait_for_tstate_lock", "doPoll (twisted")
+    idle = (
+        "select (selectors.py",
+        "_worker (concurrent/futures",
+        "wait (threading.py",
+        "epoll",
+        "poll (selectors.py",
+        "_wait_for_tstate_lock",
+        "doPoll (twisted",
+    )
     for line in path.read_text().splitlines():
         stack, _sep, count = line.rpartition(" ")
         if not count.isdigit():
@@ -170,8 +231,12 @@ def summarise_profile(path: Path, top: int = 15) -> str:
             if any(marker in frame for marker in PROJECT):
                 inclusive[frame] += samples
         leaf = frames[-1]
-        categories[next((name for name, marker in CATEGORIES if marker in leaf),
-                        "project code" if any(m in leaf for m in PROJECT) else "other (cryptography, json...)")] += samples
+        categories[
+            next(
+                (name for name, marker in CATEGORIES if marker in leaf),
+                "project code" if any(m in leaf for m in PROJECT) else "other (cryptography, json...)",
+            )
+        ] += samples
     if not total:
         return "  (the process was idle during the profile)"
     lines = [f"  {total} busy samples; own time by library:"]

@@ -31,9 +31,12 @@ sys.path.insert(0, str(ROOT))
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # What a member does, and how often (weights).
 MIX = {"roadmap": 25, "item": 25, "debate": 25, "poll": 8, "post": 10, "vote": 7}
-MESSAGES = ["I agree with the direction, but the wording should name the partners.",
-            "Could we **prioritise** this for the next version?", "A concrete first step: a shared register.",
-            "We tried this locally; it worked when the municipality was involved from the start."]
+MESSAGES = [
+    "I agree with the direction, but the wording should name the partners.",
+    "Could we **prioritise** this for the next version?",
+    "A concrete first step: a shared register.",
+    "We tried this locally; it worked when the municipality was involved from the start.",
+]
 
 
 def arguments(argv=None):
@@ -86,15 +89,32 @@ def prepare(members: int) -> dict:
     items = list(Item.objects.filter(roadmap__assembly=assembly).values_list("ref", flat=True))
     ids = [f"opt-{n}" for n in range(1, 6)]
     poll = services.create_poll(
-        assembly=assembly, by=convenor, title="Which themes first?", question="Which themes should we work on first?",
-        subject_type="motion", subject_refs=[], contributions=[], options=[{"id": i, "label": f"Theme {i}"} for i in ids],
-        method={"kind": "approval", "min": 0, "max": 3}, secrecy="roll-call", revote="last-counts", delivery="",
-        opens_at=None, closes_at=now + timedelta(days=1), now=now,
+        assembly=assembly,
+        by=convenor,
+        title="Which themes first?",
+        question="Which themes should we work on first?",
+        subject_type="motion",
+        subject_refs=[],
+        contributions=[],
+        options=[{"id": i, "label": f"Theme {i}"} for i in ids],
+        method={"kind": "approval", "min": 0, "max": 3},
+        secrecy="roll-call",
+        revote="last-counts",
+        delivery="",
+        opens_at=None,
+        closes_at=now + timedelta(days=1),
+        now=now,
     )
     poll = services.open_poll(poll=poll, by=convenor, now=now).poll
     assert all(m.role == Role.MEMBER for m in assembly.memberships.exclude(user=convenor))
-    return {"slug": assembly.slug, "items": items, "debates": debate_paths, "poll": poll.public_id, "options": ids,
-            "sessions": [session_for(person) for person in people]}
+    return {
+        "slug": assembly.slug,
+        "items": items,
+        "debates": debate_paths,
+        "poll": poll.public_id,
+        "options": ids,
+        "sessions": [session_for(person) for person in people],
+    }
 
 
 async def member(number: int, base: str, world: dict, deadline: float, think: float, results: dict) -> None:
@@ -110,8 +130,9 @@ async def member(number: int, base: str, world: dict, deadline: float, think: fl
         async def request(kind: str, method: str, path: str, data=None, expect=(200,)) -> str:
             started = time.perf_counter()
             try:
-                async with session.request(method, base + path, data=data, allow_redirects=False,
-                                           headers={"Referer": base + path}) as response:
+                async with session.request(
+                    method, base + path, data=data, allow_redirects=False, headers={"Referer": base + path}
+                ) as response:
                     text = await response.text()
                     status = response.status
             except aiohttp.ClientError as error:
@@ -153,14 +174,28 @@ async def member(number: int, base: str, world: dict, deadline: float, think: fl
                 debate = rng.choice(world["debates"])
                 token = token_of(await request("debate", "GET", debate))
                 if token:
-                    await request(kind, "POST", debate + "post/", expect=(302, 303), data={
-                        "csrfmiddlewaretoken": token, "text": f"{rng.choice(MESSAGES)} (member {number})", "stance": ""})
+                    await request(
+                        kind,
+                        "POST",
+                        debate + "post/",
+                        expect=(302, 303),
+                        data={
+                            "csrfmiddlewaretoken": token,
+                            "text": f"{rng.choice(MESSAGES)} (member {number})",
+                            "stance": "",
+                        },
+                    )
             else:
                 token = token_of(await request("poll", "GET", f"/polls/{poll}/vote/"))
                 if token:
                     choice = sorted(rng.sample(world["options"], rng.randint(0, 3)))
-                    await request(kind, "POST", f"/polls/{poll}/vote/", expect=(302, 303),
-                                  data=[("csrfmiddlewaretoken", token), *(("choice", c) for c in choice)])
+                    await request(
+                        kind,
+                        "POST",
+                        f"/polls/{poll}/vote/",
+                        expect=(302, 303),
+                        data=[("csrfmiddlewaretoken", token), *(("choice", c) for c in choice)],
+                    )
             await asyncio.sleep(rng.expovariate(1 / think) if think > 0 else 0)
 
 
@@ -192,8 +227,12 @@ async def load(bases: list[str], world: dict, seconds: float, think: float, pids
     results["probe"] = []
     sampler = asyncio.create_task(sample_memory())
     prober = asyncio.create_task(probe())
-    await asyncio.gather(*(member(number, bases[number % len(bases)], world, deadline, think, results)
-                           for number in range(len(world["sessions"]))))
+    await asyncio.gather(
+        *(
+            member(number, bases[number % len(bases)], world, deadline, think, results)
+            for number in range(len(world["sessions"]))
+        )
+    )
     sampler.cancel()
     prober.cancel()
     results["memory"].append((time.perf_counter() - started, [rss_megabytes(pid) for pid in pids]))
@@ -229,25 +268,33 @@ def report(results: dict) -> None:
     latencies = results["latencies"]
     total = sum(len(values) for values in latencies.values())
     seconds = results["seconds"]
-    print(f"Whole site: {results['members']} logged-in members over {results['servers']} Daphne processes "
-          f"(PostgreSQL, Redis), {seconds:.0f} s, think time {results['think']} s")
+    print(
+        f"Whole site: {results['members']} logged-in members over {results['servers']} Daphne processes "
+        f"(PostgreSQL, Redis), {seconds:.0f} s, think time {results['think']} s"
+    )
     print(f"  requests       {total:,} ({total / seconds:.0f}/s), errors {len(results['errors'])}")
     for kind in MIX:
         values = latencies.get(kind, [])
         if values:
-            print(f"  {kind:8}       {len(values) / seconds:6.1f}/s   p50 {percentile(values, 0.5) * 1000:6.0f} ms   "
-                  f"p99 {percentile(values, 0.99) * 1000:6.0f} ms")
+            print(
+                f"  {kind:8}       {len(values) / seconds:6.1f}/s   p50 {percentile(values, 0.5) * 1000:6.0f} ms   "
+                f"p99 {percentile(values, 0.99) * 1000:6.0f} ms"
+            )
     probe = results["probe"]
-    print(f"  /healthz probe            p50 {percentile(probe, 0.5) * 1000:6.0f} ms   p99 "
-          f"{percentile(probe, 0.99) * 1000:6.0f} ms   (the reference: a trivial request, same processes, same moment)")
+    print(
+        f"  /healthz probe            p50 {percentile(probe, 0.5) * 1000:6.0f} ms   p99 "
+        f"{percentile(probe, 0.99) * 1000:6.0f} ms   (the reference: a trivial request, same processes, same moment)"
+    )
     for error in results["errors"][:5]:
         print(f"  error: {error}")
     cpu = ", ".join(f"{c:.0f}" for c in results["cpu"])
     print(f"  Daphne CPU     {cpu} s over {seconds:.0f} s")
     memory = results["memory"]
     if memory:
-        print("  Daphne RSS     " + "; ".join(f"{t:.0f} s: " + "/".join(f"{m:.0f}" for m in sizes) + " MB"
-                                          for t, sizes in memory))
+        print(
+            "  Daphne RSS     "
+            + "; ".join(f"{t:.0f} s: " + "/".join(f"{m:.0f}" for m in sizes) + " MB" for t, sizes in memory)
+        )
         drift = _drift(memory)
         if drift is not None:
             print(f"  RSS after warm-up (first third) to the end: {drift:+.0f} MB per process (mean)")
@@ -271,24 +318,41 @@ def rows(results: dict) -> list[Row]:
     reading = latencies.get("roadmap", []) + latencies.get("item", []) + latencies.get("debate", [])
     writing = latencies.get("post", []) + latencies.get("vote", [])
     label = f"whole site, {results['members']} members, {results['servers']} Daphne"
-    out = [Row(f"{label}: requests/s", f"{total / seconds:.0f}/s"),
-           Row(f"{label}: errors", str(len(results["errors"])), "", "", "0", not results["errors"])]
+    out = [
+        Row(f"{label}: requests/s", f"{total / seconds:.0f}/s"),
+        Row(f"{label}: errors", str(len(results["errors"])), "", "", "0", not results["errors"]),
+    ]
     probe = results["probe"]
     reference = f"/healthz {percentile(probe, 0.5) * 1000:.0f} / {percentile(probe, 0.99) * 1000:.0f} ms"
     for kind in MIX:
         values = latencies.get(kind, [])
         if values:
-            out.append(Row(f"{label}: {kind} p50 / p99", f"{percentile(values, 0.5) * 1000:.0f} / "
-                           f"{percentile(values, 0.99) * 1000:.0f} ms", reference,
-                           f"{percentile(values, 0.99) / max(percentile(probe, 0.99), 1e-9):.1f}"))
+            out.append(
+                Row(
+                    f"{label}: {kind} p50 / p99",
+                    f"{percentile(values, 0.5) * 1000:.0f} / {percentile(values, 0.99) * 1000:.0f} ms",
+                    reference,
+                    f"{percentile(values, 0.99) / max(percentile(probe, 0.99), 1e-9):.1f}",
+                )
+            )
     if reading and writing:
-        out.append(Row(f"{label}: writes p99 vs reads p99", f"{percentile(writing, 0.99) * 1000:.0f} ms",
-                       f"reads {percentile(reading, 0.99) * 1000:.0f} ms",
-                       f"{percentile(writing, 0.99) / percentile(reading, 0.99):.2f}"))
+        out.append(
+            Row(
+                f"{label}: writes p99 vs reads p99",
+                f"{percentile(writing, 0.99) * 1000:.0f} ms",
+                f"reads {percentile(reading, 0.99) * 1000:.0f} ms",
+                f"{percentile(writing, 0.99) / percentile(reading, 0.99):.2f}",
+            )
+        )
     drift = _drift(results["memory"])
     if drift is not None:
-        out.append(Row(f"{label}: RSS drift after warm-up", f"{drift:+.0f} MB/process",
-                       f"RSS {sum(results['memory'][-1][1]) / len(results['memory'][-1][1]):.0f} MB"))
+        out.append(
+            Row(
+                f"{label}: RSS drift after warm-up",
+                f"{drift:+.0f} MB/process",
+                f"RSS {sum(results['memory'][-1][1]) / len(results['memory'][-1][1]):.0f} MB",
+            )
+        )
     return out
 
 

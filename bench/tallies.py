@@ -42,21 +42,30 @@ def measure(kind: str, ballots: int, options: int, seed: int = 8) -> dict:
     started = time.perf_counter()
     result, outcome = tally.compute(method, ids, iter(drawn), seed=b"\x07" * 32, eligible_weight=ballots)
     seconds = time.perf_counter() - started
-    return {"kind": kind, "ballots": ballots, "options": len(ids), "seconds": seconds, "reference": reference,
-            "winners": outcome.get("winners", outcome)}
+    return {
+        "kind": kind,
+        "ballots": ballots,
+        "options": len(ids),
+        "seconds": seconds,
+        "reference": reference,
+        "winners": outcome.get("winners", outcome),
+    }
 
 
 def rows(figures: list[dict]) -> list[Row]:
     out = []
     for f in figures:
         goal = GOAL_SECONDS * f["ballots"] / 1_000_000
-        out.append(Row(
-            figure=f"tally {f['kind']}, {f['ballots']:,} ballots x {f['options']} options",
-            value=f"{f['seconds']:.2f} s", reference=f"bare pass {f['reference']:.3f} s",
-            ratio=f"{f['seconds'] / max(f['reference'], 1e-9):.0f}x",
-            goal=f"< {goal:g} s" + ("" if f["ballots"] == 1_000_000 else " (10 s per 1M, scaled)"),
-            met=f["seconds"] < goal,
-        ))
+        out.append(
+            Row(
+                figure=f"tally {f['kind']}, {f['ballots']:,} ballots x {f['options']} options",
+                value=f"{f['seconds']:.2f} s",
+                reference=f"bare pass {f['reference']:.3f} s",
+                ratio=f"{f['seconds'] / max(f['reference'], 1e-9):.0f}x",
+                goal=f"< {goal:g} s" + ("" if f["ballots"] == 1_000_000 else " (10 s per 1M, scaled)"),
+                met=f["seconds"] < goal,
+            )
+        )
     return out
 
 
@@ -64,9 +73,11 @@ def run(ballots: int, options: int, methods=None) -> list[dict]:
     figures = []
     for kind in methods or KINDS:
         figure = measure(kind, ballots, options)
-        print(f"tally {kind:18} {figure['ballots']:>9,} ballots x {figure['options']:>2} options: "
-              f"{figure['seconds']:6.2f} s  (bare pass {figure['reference']:.3f} s; winners {figure['winners']})",
-              flush=True)
+        print(
+            f"tally {kind:18} {figure['ballots']:>9,} ballots x {figure['options']:>2} options: "
+            f"{figure['seconds']:6.2f} s  (bare pass {figure['reference']:.3f} s; winners {figure['winners']})",
+            flush=True,
+        )
         figures.append(figure)
     return figures
 

@@ -53,11 +53,18 @@ def measure(ballots: int, options: int = 5, workers: int = 2) -> dict:
     verifier = Path(sys.executable).parent / "deliberate-verify"
     command = [str(verifier)] if verifier.exists() else [sys.executable, "-m", "polls.verify"]
     started = time.perf_counter()
-    result = subprocess.run([*command, str(path), "--workers", str(workers), "--quiet"], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [*command, str(path), "--workers", str(workers), "--quiet"], cwd=ROOT, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - started
-    return {"ballots": ballots, "workers": workers, "seconds": seconds, "bare": bare,
-            "valid": result.returncode == 0, "verdict": (result.stdout + result.stderr).strip()[-200:]}
+    return {
+        "ballots": ballots,
+        "workers": workers,
+        "seconds": seconds,
+        "bare": bare,
+        "valid": result.returncode == 0,
+        "verdict": (result.stdout + result.stderr).strip()[-200:],
+    }
 
 
 def rows(figures: list[dict]) -> list[Row]:
@@ -65,14 +72,17 @@ def rows(figures: list[dict]) -> list[Row]:
     for f in figures:
         goal_seconds = GOAL_SECONDS_PER_MILLION * f["ballots"] / 1_000_000
         ratio = f["seconds"] / max(f["bare"], 1e-9)
-        out.append(Row(
-            figure=f"deliberate-verify, {f['ballots']:,} ballots, {f['workers']} workers"
-                   + ("" if f["valid"] else " (INVALID!)"),
-            value=f"{f['seconds']:.1f} s ({f['ballots'] / f['seconds']:,.0f}/s)",
-            reference=f"bare Ed25519 {f['bare']:.1f} s", ratio=f"{ratio:.2f}",
-            goal=f"< {goal_seconds:g} s and < {GOAL_RATIO}x",
-            met=f["valid"] and ratio < GOAL_RATIO and f["seconds"] < goal_seconds,
-        ))
+        out.append(
+            Row(
+                figure=f"deliberate-verify, {f['ballots']:,} ballots, {f['workers']} workers"
+                + ("" if f["valid"] else " (INVALID!)"),
+                value=f"{f['seconds']:.1f} s ({f['ballots'] / f['seconds']:,.0f}/s)",
+                reference=f"bare Ed25519 {f['bare']:.1f} s",
+                ratio=f"{ratio:.2f}",
+                goal=f"< {goal_seconds:g} s and < {GOAL_RATIO}x",
+                met=f["valid"] and ratio < GOAL_RATIO and f["seconds"] < goal_seconds,
+            )
+        )
     return out
 
 
@@ -80,8 +90,11 @@ def run(sizes, options: int = 5, workers: int = 2) -> list[dict]:
     figures = []
     for ballots in sizes:
         f = measure(ballots, options, workers)
-        print(f"deliberate-verify {f['ballots']:>9,} ballots, {workers} workers: {f['seconds']:6.1f} s | "
-              f"bare Ed25519 {f['bare']:6.1f} s | ratio {f['seconds'] / f['bare']:.2f} | {f['verdict']}", flush=True)
+        print(
+            f"deliberate-verify {f['ballots']:>9,} ballots, {workers} workers: {f['seconds']:6.1f} s | "
+            f"bare Ed25519 {f['bare']:6.1f} s | ratio {f['seconds'] / f['bare']:.2f} | {f['verdict']}",
+            flush=True,
+        )
         figures.append(f)
     return figures
 

@@ -31,7 +31,7 @@ from polls.core import board as B  # noqa: E402
 from polls.core.canonical import b64u_decode, canonical_bytes, parse_json  # noqa: E402
 from polls.core.signing import DST_BALLOT, generate_board_key  # noqa: E402
 
-T0 = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def build_board(path: Path, n_ballots: int, n_options: int) -> None:
@@ -68,8 +68,10 @@ def build_board(path: Path, n_ballots: int, n_options: int) -> None:
     writer.close(T0 + dt.timedelta(days=2))
     writer.result(seed)
     path.write_bytes(writer.data())
-    print(f"built {path} ({len(writer.lines):,} lines, {path.stat().st_size / 1e6:.1f} MB) "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"built {path} ({len(writer.lines):,} lines, {path.stat().st_size / 1e6:.1f} MB) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 _SIGNATURES: list = []

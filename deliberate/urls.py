@@ -12,4 +12,3 @@ handler400 = "frontend.views.errors.bad_request"
 handler403 = "frontend.views.errors.permission_denied"
 handler404 = "frontend.views.errors.page_not_found"
 handler500 = "frontend.views.errors.server_error"
-

@@ -43,22 +43,25 @@ FORMAT = "deliberate-edition/1"
 KIND_LABELS = dict(RoadmapVersion.Kind.choices)  # the Markdown names a version's kind in words
 
 
-
 def item_provenance(origin: Origin | None, *, slug: str, absolute) -> dict | None:
     """One item's provenance as the exports give it; `absolute` turns a path into a full address."""
     if origin is None:
         return None
     provenance = _decided(origin, slug=slug, absolute=absolute)
-    provenance["priority"] = (_decided(origin.priority_from, slug=slug, absolute=absolute)
-                              if origin.priority_from is not None else None)
+    provenance["priority"] = (
+        _decided(origin.priority_from, slug=slug, absolute=absolute) if origin.priority_from is not None else None
+    )
     return provenance
 
 
 def _decided(origin: Origin, *, slug: str, absolute) -> dict:
     contribution = None
     if origin.contribution_id:
-        contribution = {"id": origin.contribution_id, "title": origin.contribution_title,
-                        "url": absolute(reverse("contribution", args=[slug, origin.contribution_id]))}
+        contribution = {
+            "id": origin.contribution_id,
+            "title": origin.contribution_title,
+            "url": absolute(reverse("contribution", args=[slug, origin.contribution_id])),
+        }
     poll = None
     if origin.poll_id:
         poll = {
@@ -69,9 +72,13 @@ def _decided(origin: Origin, *, slug: str, absolute) -> dict:
             "board_url": absolute(reverse("poll_board_jsonl", args=[origin.poll_id])),
         }
     return {
-        "version": origin.number, "kind": origin.kind, "created": format_time(origin.created_at), "reason": origin.reason,
+        "version": origin.number,
+        "kind": origin.kind,
+        "created": format_time(origin.created_at),
+        "reason": origin.reason,
         "version_url": absolute(reverse("roadmap_version", args=[slug, origin.number])),
-        "contribution": contribution, "poll": poll,
+        "contribution": contribution,
+        "poll": poll,
     }
 
 
@@ -81,8 +88,11 @@ def to_json(*, assembly, edition, document: dict, origins: dict[str, Origin], ab
     sections = []
     for section in document["sections"]:
         items = [
-            {**item, "url": absolute(reverse("item", args=[slug, item["ref"]])),
-             "provenance": item_provenance(origins.get(item["ref"]), slug=slug, absolute=absolute)}
+            {
+                **item,
+                "url": absolute(reverse("item", args=[slug, item["ref"]])),
+                "provenance": item_provenance(origins.get(item["ref"]), slug=slug, absolute=absolute),
+            }
             for item in section["items"]
         ]
         sections.append({**section, "items": items})
@@ -90,17 +100,24 @@ def to_json(*, assembly, edition, document: dict, origins: dict[str, Origin], ab
         "format": FORMAT,
         "assembly": {"slug": slug, "name": assembly.name},
         "edition": {
-            "name": edition.name, "slug": edition.slug, "notes": edition.notes,
-            "url": absolute(edition.get_absolute_url()), "published_at": format_time(edition.published_at),
+            "name": edition.name,
+            "slug": edition.slug,
+            "notes": edition.notes,
+            "url": absolute(edition.get_absolute_url()),
+            "published_at": format_time(edition.published_at),
             "published_by": edition.published_by.name if edition.published_by else None,
         },
         "version": {
-            "number": version.number, "content_hash": version.content_hash, "parent_hash": version.parent_hash,
+            "number": version.number,
+            "content_hash": version.content_hash,
+            "parent_hash": version.parent_hash,
             "created": document["created"],
             "url": absolute(reverse("roadmap_version", args=[slug, version.number])),
             "json_url": absolute(reverse("roadmap_export", args=[slug, version.number, "json"])),
         },
-        "title": document["title"], "preamble": document["preamble"], "sections": sections,
+        "title": document["title"],
+        "preamble": document["preamble"],
+        "sections": sections,
     }
     return (json.dumps(exported, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -110,21 +127,38 @@ def provenance_line(origin: Origin | None, *, slug: str, absolute) -> str:
     data = item_provenance(origin, slug=slug, absolute=absolute)
     if data is None:
         return ""
-    parts = [_("Text from [version %(number)d](%(url)s) (%(kind)s)") % {
-        "number": data["version"], "url": data["version_url"],
-        "kind": str(KIND_LABELS.get(origin.kind, origin.kind)).lower()}]
+    parts = [
+        _("Text from [version %(number)d](%(url)s) (%(kind)s)")
+        % {
+            "number": data["version"],
+            "url": data["version_url"],
+            "kind": str(KIND_LABELS.get(origin.kind, origin.kind)).lower(),
+        }
+    ]
     if data["contribution"]:
         parts.append(_("contribution [#%(id)d](%(url)s)") % data["contribution"])
     if data["poll"]:
-        parts.append(_("poll [%(id)s](%(url)s), fingerprint `%(fingerprint)s`, result entry `%(result_entry)s`, "
-                       "[board](%(board_url)s)") % data["poll"])
+        parts.append(
+            _(
+                "poll [%(id)s](%(url)s), fingerprint `%(fingerprint)s`, result entry `%(result_entry)s`, "
+                "[board](%(board_url)s)"
+            )
+            % data["poll"]
+        )
     priority = data["priority"]
     if priority is not None:
-        parts.append(_("priority from [version %(number)d](%(url)s)") % {
-            "number": priority["version"], "url": priority["version_url"]})
+        parts.append(
+            _("priority from [version %(number)d](%(url)s)")
+            % {"number": priority["version"], "url": priority["version_url"]}
+        )
         if priority["poll"]:
-            parts.append(_("poll [%(id)s](%(url)s), fingerprint `%(fingerprint)s`, result entry "
-                           "`%(result_entry)s`, [board](%(board_url)s)") % priority["poll"])
+            parts.append(
+                _(
+                    "poll [%(id)s](%(url)s), fingerprint `%(fingerprint)s`, result entry "
+                    "`%(result_entry)s`, [board](%(board_url)s)"
+                )
+                % priority["poll"]
+            )
     return "— " + "; ".join(parts) + "."
 
 
@@ -132,11 +166,19 @@ def to_markdown_with_provenance(*, assembly, edition, document: dict, origins: d
     slug = assembly.slug
     version = edition.version
     header = [
-        f"# {edition.name}", "",
-        _("Published edition of “%(title)s”: version %(number)d, content hash (SHA-256) `%(hash)s`, published %(date)s.")
-        % {"title": document["title"], "number": version.number, "hash": version.content_hash,
-           "date": format_time(edition.published_at)},
-        "", _("Under each item: the version that last set its text, and the contribution and poll that decided it."),
+        f"# {edition.name}",
+        "",
+        _(
+            "Published edition of “%(title)s”: version %(number)d, content hash (SHA-256) `%(hash)s`, published %(date)s."  # noqa: E501
+        )
+        % {
+            "title": document["title"],
+            "number": version.number,
+            "hash": version.content_hash,
+            "date": format_time(edition.published_at),
+        },
+        "",
+        _("Under each item: the version that last set its text, and the contribution and poll that decided it."),
         "",
     ]
     if edition.notes:

@@ -23,8 +23,16 @@ def to_csv(document: dict) -> str:
     writer.writerow(CSV_COLUMNS)
     for section in document["sections"]:
         for position, item in enumerate(section["items"], start=1):
-            writer.writerow([_cell(item["ref"]), _cell(section["code"]), _cell(section["title"]), position,
-                             _cell(item["text"]), _cell(item.get("priority"))])
+            writer.writerow(
+                [
+                    _cell(item["ref"]),
+                    _cell(section["code"]),
+                    _cell(section["title"]),
+                    position,
+                    _cell(item["text"]),
+                    _cell(item.get("priority")),
+                ]
+            )
     return out.getvalue()
 
 
@@ -47,8 +55,11 @@ def to_markdown(document: dict, *, item_notes: dict[str, str] | None = None) -> 
         if section.get("intro"):
             lines += [section["intro"], ""]
         for position, item in enumerate(section["items"], start=1):
-            priority = (" (" + _("priority %(priority)s") % {"priority": item["priority"]} + ")"
-                        if item.get("priority") is not None else "")
+            priority = (
+                " (" + _("priority %(priority)s") % {"priority": item["priority"]} + ")"
+                if item.get("priority") is not None
+                else ""
+            )
             lines.append(f"{position}. **{item['ref']}** {item['text']}{priority}")
             if item_notes.get(item["ref"]):
                 lines.append(f"   {item_notes[item['ref']]}")

@@ -47,7 +47,9 @@ def bars(rows: list[tuple[str, int]], *, title: str) -> SafeString:
         y = i * ROW
         length = round(span * value / top)
         body.append(_text(0, y + 17, _short(label)))
-        body.append(f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{max(length, 1)}" height="{ROW - 8}" fill="{ACCENT}"/>')
+        body.append(
+            f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{max(length, 1)}" height="{ROW - 8}" fill="{ACCENT}"/>'
+        )
         body.append(_text(LABEL_WIDTH + length + 6, y + 17, str(grouped_number(value))))
     return _svg(max(len(rows), 1) * ROW, title, body)
 
@@ -70,7 +72,9 @@ def matrix(option_ids: list[str], labels: dict[str, str], pairwise: dict, *, tit
                 continue
             mine, theirs = pairwise[a][b], pairwise[b][a]
             colour = GOOD if mine > theirs else BAD if mine < theirs else "#888888"
-            body.append(f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{colour}" fill-opacity="0.18"/>')
+            body.append(
+                f'<rect x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" fill="{colour}" fill-opacity="0.18"/>'
+            )
             body.append(_text(x + cell // 2 - 1, y + cell // 2 + 4, str(grouped_number(mine)), text_anchor="middle"))
     return _svg(top + n * cell, title, body, width=left + n * cell)
 
@@ -99,7 +103,9 @@ def grade_colour(index: int, count: int) -> str:
     return f"hsl({hue},55%,45%)"
 
 
-def grades(option_ids: list[str], labels: dict[str, str], grade_names: list[str], tally: dict, *, title: str) -> SafeString:
+def grades(
+    option_ids: list[str], labels: dict[str, str], grade_names: list[str], tally: dict, *, title: str
+) -> SafeString:
     """Majority judgment: each option's grades as one bar split by grade, worst on the left; the line
     in the middle marks the median, which decides."""
     span = WIDTH - LABEL_WIDTH - 10
@@ -113,10 +119,14 @@ def grades(option_ids: list[str], labels: dict[str, str], grade_names: list[str]
         for g, count in enumerate(counts):
             length = span * count / total
             if count:
-                body.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{length:.1f}" height="{ROW - 8}" '
-                            f'fill="{grade_colour(g, len(grade_names))}"><title>{escape(grade_names[g])}: {count}</title></rect>')
+                body.append(
+                    f'<rect x="{x:.1f}" y="{y + 4}" width="{length:.1f}" height="{ROW - 8}" '
+                    f'fill="{grade_colour(g, len(grade_names))}"><title>{escape(grade_names[g])}: {count}</title></rect>'  # noqa: E501
+                )
             x += length
     middle = LABEL_WIDTH + span / 2
     height = max(len(option_ids), 1) * ROW
-    body.append(f'<line x1="{middle:.1f}" y1="0" x2="{middle:.1f}" y2="{height}" stroke="#1b1b1b" stroke-dasharray="3 3"/>')
+    body.append(
+        f'<line x1="{middle:.1f}" y1="0" x2="{middle:.1f}" y2="{height}" stroke="#1b1b1b" stroke-dasharray="3 3"/>'
+    )
     return _svg(height, title, body)

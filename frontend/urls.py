@@ -27,7 +27,11 @@ urlpatterns = [
     path("a/<slug:slug>/", assemblies.detail, name="assembly"),
     path("a/<slug:slug>/members/", members.index, name="assembly_members"),
     path("a/<slug:slug>/members/invite/", members.invite, name="assembly_invite"),
-    path("a/<slug:slug>/members/invitations/<int:pk>/revoke/", members.revoke_invitation, name="assembly_invitation_revoke"),
+    path(
+        "a/<slug:slug>/members/invitations/<int:pk>/revoke/",
+        members.revoke_invitation,
+        name="assembly_invitation_revoke",
+    ),
     path("a/<slug:slug>/members/links/", members.create_join_link, name="assembly_join_link_create"),
     path("a/<slug:slug>/members/links/<int:pk>/revoke/", members.revoke_join_link, name="assembly_join_link_revoke"),
     path("a/<slug:slug>/members/requests/<int:pk>/", members.decide_join_request, name="assembly_join_request"),
@@ -46,7 +50,11 @@ urlpatterns = [
     path("a/<slug:slug>/roadmap/history/", roadmap.history, name="roadmap_history"),
     path("a/<slug:slug>/roadmap/diff/", roadmap.diff, name="roadmap_diff"),
     path("a/<slug:slug>/roadmap/v<int:number>/", roadmap.version, name="roadmap_version"),
-    re_path(r"^a/(?P<slug>[-a-zA-Z0-9_]+)/roadmap/v(?P<number>[0-9]+)\.(?P<fmt>md|json|csv)$", roadmap.export, name="roadmap_export"),
+    re_path(
+        r"^a/(?P<slug>[-a-zA-Z0-9_]+)/roadmap/v(?P<number>[0-9]+)\.(?P<fmt>md|json|csv)$",
+        roadmap.export,
+        name="roadmap_export",
+    ),
     path("a/<slug:slug>/items/<str:ref>/", roadmap.item, name="item"),
     path("a/<slug:slug>/items/<str:ref>/amend/", contributions.amend_item, name="amend_item"),
     path("a/<slug:slug>/items/<str:ref>/edit/", roadmap.edit_item, name="item_edit"),
@@ -118,6 +126,9 @@ urlpatterns += [
     path(_editions, editions.index, name="roadmap_editions"),
     path(_editions + "new/", editions.new, name="roadmap_edition_new"),
     path(_editions + "<slug:edition_slug>/", editions.detail, name="roadmap_edition"),
-    re_path(r"^a/(?P<slug>[-a-zA-Z0-9_]+)/roadmap/editions/(?P<edition_slug>[-a-zA-Z0-9_]+)\.(?P<fmt>md|json)$",
-            editions.export, name="roadmap_edition_export"),
+    re_path(
+        r"^a/(?P<slug>[-a-zA-Z0-9_]+)/roadmap/editions/(?P<edition_slug>[-a-zA-Z0-9_]+)\.(?P<fmt>md|json)$",
+        editions.export,
+        name="roadmap_edition_export",
+    ),
 ]

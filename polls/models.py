@@ -83,8 +83,10 @@ class Poll(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(opens_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
-                                   name="poll_closes_after_it_opens"),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="poll_closes_after_it_opens",
+            ),
             models.CheckConstraint(condition=Q(status__in=["draft", "open", "closed"]), name="poll_status_known"),
             models.CheckConstraint(condition=Q(secrecy="roll-call") | ~Q(delivery=""), name="secret_poll_has_delivery"),
         ]
@@ -105,7 +107,9 @@ class Poll(models.Model):
         return self.method.get("kind", "")
 
     def accepts_ballots_at(self, now) -> bool:
-        return self.status == self.Status.OPEN and (self.opens_at is None or self.opens_at <= now) and now < self.closes_at
+        return (
+            self.status == self.Status.OPEN and (self.opens_at is None or self.opens_at <= now) and now < self.closes_at
+        )
 
 
 class BoardLine(models.Model):
@@ -125,7 +129,7 @@ class BoardLine(models.Model):
     entry_hash = models.CharField(max_length=64)
     # Ballots only: copied out of the line so that revotes, replays and tracker look-ups are indexed.
     cred = models.CharField(max_length=43, blank=True)
-    nonce = models.CharField(max_length=22, null=True, blank=True)
+    nonce = models.CharField(max_length=22, null=True, blank=True)  # noqa: DJ001 (NULLs stay distinct under the one-nonce constraint)
     tracker = models.CharField(max_length=24, blank=True, db_index=True)
 
     class Meta:
@@ -133,7 +137,9 @@ class BoardLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["poll", "seq"], name="board_line_seq_unique"),
             # A replayed ballot (same nonce) is refused by the database even if a check were skipped.
-            models.UniqueConstraint(fields=["poll", "nonce"], condition=Q(type="ballot"), name="board_ballot_nonce_unique"),
+            models.UniqueConstraint(
+                fields=["poll", "nonce"], condition=Q(type="ballot"), name="board_ballot_nonce_unique"
+            ),
         ]
         indexes = [models.Index(fields=["poll", "cred"])]
 

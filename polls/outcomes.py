@@ -75,8 +75,12 @@ def _decide(contribution: Contribution, *, adopt: bool, poll: Poll, now: datetim
     title = {"title": poll.title}
     # The text put to the vote was fixed when the poll opened (parliamentary order); a proposal whose text
     # differs now is not what the voters adopted.
-    changed = bool(poll.subject_text) and contribution.kind == Contribution.Kind.PROPOSAL and (
-        Contribution.objects.filter(pk=contribution.pk).values_list("text", flat=True).first() != poll.subject_text
+    changed = (
+        bool(poll.subject_text)
+        and contribution.kind == Contribution.Kind.PROPOSAL
+        and (
+            Contribution.objects.filter(pk=contribution.pk).values_list("text", flat=True).first() != poll.subject_text
+        )
     )
     try:
         if adopt and not changed:
@@ -84,10 +88,13 @@ def _decide(contribution: Contribution, *, adopt: bool, poll: Poll, now: datetim
             roadmap_services.adopt(contribution=contribution, decision=decision, now=now, notify_participants=False)
             return True
         if adopt:
-            decision["note"] = _(
-                "The poll “%(title)s” adopted it, but its text changed after the poll opened: the new text was "
-                "not put to the vote, so it was not adopted."
-            ) % title
+            decision["note"] = (
+                _(
+                    "The poll “%(title)s” adopted it, but its text changed after the poll opened: the new text was "
+                    "not put to the vote, so it was not adopted."
+                )
+                % title
+            )
         else:
             decision["note"] = _("Not adopted by the poll “%(title)s”.") % title
         roadmap_services.reject(contribution=contribution, decision=decision, now=now, notify_participants=False)
@@ -95,10 +102,13 @@ def _decide(contribution: Contribution, *, adopt: bool, poll: Poll, now: datetim
     except AlreadyDecided:
         return None
     except AmendmentConflict:
-        decision["note"] = _(
-            "The poll “%(title)s” adopted it, but the text it amends changed during the vote: it was not "
-            "applied over the newer text."
-        ) % title
+        decision["note"] = (
+            _(
+                "The poll “%(title)s” adopted it, but the text it amends changed during the vote: it was not "
+                "applied over the newer text."
+            )
+            % title
+        )
         roadmap_services.reject(contribution=contribution, decision=decision, now=now, notify_participants=False)
         return False
 
@@ -166,10 +176,13 @@ def _notify(poll: Poll, decided: list[tuple[Contribution, bool]], *, now: dateti
             text = pattern % {**title, "text": str(contribution)}
         else:
             kind = "decided"
-            text = _("The poll “%(title)s” decided your texts: %(list)s") % {**title, "list": "; ".join(
-                (_("adopted: %(text)s") if adopted else _("not adopted: %(text)s")) % {"text": str(contribution)}
-                for contribution, adopted in texts
-            )}
+            text = _("The poll “%(title)s” decided your texts: %(list)s") % {
+                **title,
+                "list": "; ".join(
+                    (_("adopted: %(text)s") if adopted else _("not adopted: %(text)s")) % {"text": str(contribution)}
+                    for contribution, adopted in texts
+                ),
+            }
         groups.setdefault((kind, text), []).append(people[pk])
     voters = [user for user in poll.eligible_voters.all() if user.pk not in people]
     if voters:

@@ -5,8 +5,8 @@ Callers pass objects they were already allowed to see (`polls.rules`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from django.db.models import (
     Case,
@@ -38,10 +38,16 @@ def poll_by_public_id(public_id: str) -> Poll | None:
 def polls_of(assembly) -> QuerySet[Poll]:
     """The assembly's polls: open ones first, then drafts, then closed ones, newest first."""
     order = Case(
-        When(status=Poll.Status.OPEN, then=Value(0)), When(status=Poll.Status.DRAFT, then=Value(1)),
-        default=Value(2), output_field=IntegerField(),
+        When(status=Poll.Status.OPEN, then=Value(0)),
+        When(status=Poll.Status.DRAFT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
     )
-    return Poll.objects.filter(assembly=assembly).annotate(status_order=order).order_by("status_order", "-created_at", "-pk")
+    return (
+        Poll.objects.filter(assembly=assembly)
+        .annotate(status_order=order)
+        .order_by("status_order", "-created_at", "-pk")
+    )
 
 
 def decided_polls(assembly) -> QuerySet[Poll]:
@@ -61,7 +67,8 @@ def versions_by_poll(assembly, public_ids) -> dict[str, list]:
     from assemblies.roadmap.models import RoadmapVersion
 
     versions = (
-        RoadmapVersion.objects.defer("document").filter(roadmap__assembly=assembly, poll_ref__in=list(public_ids))
+        RoadmapVersion.objects.defer("document")
+        .filter(roadmap__assembly=assembly, poll_ref__in=list(public_ids))
         .order_by("number")
     )
     found: dict[str, list] = {}
@@ -157,6 +164,7 @@ def active_voter_key(user) -> VoterKey | None:
 
 # What a poll can decide: its subject, refs and options -----------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Subject:
     type: str
@@ -182,8 +190,11 @@ def items_with_competing_amendments_queryset(assembly) -> QuerySet[Item]:
     """Items with at least two tabled amendments, which a ranked poll can decide between."""
     tabled = Count("amendments", filter=Q(amendments__status=Contribution.Status.TABLED))
     return (
-        Item.objects.filter(roadmap__assembly=assembly).annotate(tabled=tabled).filter(tabled__gte=2)
-        .select_related("space").order_by("ref")
+        Item.objects.filter(roadmap__assembly=assembly)
+        .annotate(tabled=tabled)
+        .filter(tabled__gte=2)
+        .select_related("space")
+        .order_by("ref")
     )
 
 
@@ -199,22 +210,30 @@ def _label(text: str, limit: int = 200) -> str:
 def subject_for_contribution(contribution: Contribution) -> Subject:
     """Adopt or not one tabled amendment or proposal: yes, no, abstain."""
     return Subject(
-        type=contribution.kind, refs=[contribution_ref(contribution)], contributions=[contribution],
-        options=yes_no_abstain_options(), space=contribution.space,
+        type=contribution.kind,
+        refs=[contribution_ref(contribution)],
+        contributions=[contribution],
+        options=yes_no_abstain_options(),
+        space=contribution.space,
     )
 
 
 def subject_for_competing_amendments(item: Item) -> Subject:
     """Choose among the tabled amendments of one item, or keep its current text."""
     amendments = list(
-        Contribution.objects.filter(target_item=item, status=Contribution.Status.TABLED).select_related("space").order_by("pk")
+        Contribution.objects.filter(target_item=item, status=Contribution.Status.TABLED)
+        .select_related("space")
+        .order_by("pk")
     )
-    options = [
-        {"id": contribution_ref(a), "label": _label(f"#{a.pk} {a.title or a.text}")} for a in amendments
-    ] + [{"id": KEEP_CURRENT, "label": _("Keep the current text")}]
+    options = [{"id": contribution_ref(a), "label": _label(f"#{a.pk} {a.title or a.text}")} for a in amendments] + [
+        {"id": KEEP_CURRENT, "label": _("Keep the current text")}
+    ]
     return Subject(
-        type=Poll.SubjectType.AMENDMENT, refs=[contribution_ref(a) for a in amendments], contributions=amendments,
-        options=options, space=item.space,
+        type=Poll.SubjectType.AMENDMENT,
+        refs=[contribution_ref(a) for a in amendments],
+        contributions=amendments,
+        options=options,
+        space=item.space,
     )
 
 
@@ -224,7 +243,10 @@ def subject_for_priorities(space: Space) -> Subject:
     rows = list(assembly_selectors.current_items(roadmap, space=space)) if roadmap and roadmap.head_id else []
     options = [{"id": row.item.ref, "label": _label(f"{row.item.ref}: {row.text}")} for row in rows]
     return Subject(
-        type=Poll.SubjectType.PRIORITIES, refs=[row.item.ref for row in rows], contributions=[], options=options,
+        type=Poll.SubjectType.PRIORITIES,
+        refs=[row.item.ref for row in rows],
+        contributions=[],
+        options=options,
         space=space,
     )
 

@@ -71,6 +71,7 @@ _ROLLCALL_DST = b"deliberate/v1/rollcall\x00"
 
 # Errors ----------------------------------------------------------------------------------------------
 
+
 class PollError(Exception):
     """A refusal, with a message meant for the person who asked."""
 
@@ -142,6 +143,7 @@ class InvalidKey(PollError):
 
 # Keys ------------------------------------------------------------------------------------------------
 
+
 @functools.lru_cache(maxsize=4)
 def _parse_board_key(text: str) -> BoardKey:
     return load_board_key(text)
@@ -179,8 +181,9 @@ def setup_of(poll: Poll) -> core_board.Setup:
 
 # Creating ------------------------------------------------------------------------------------------------
 
+
 def new_public_id() -> str:
-    """"p-" and 10 random lowercase base32 characters (50 bits)."""
+    """ "p-" and 10 random lowercase base32 characters (50 bits)."""
     return "p-" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:10].lower()
 
 
@@ -205,15 +208,15 @@ def _clean_options(options) -> list[dict]:
     for option in options:
         if not isinstance(option, dict) or not isinstance(option.get("id"), str):
             raise InvalidPoll(_("Every option needs an id and a label."), field="options")
-        cleaned.append({"id": option["id"], "label": _clean(option.get("label"), field="options", max_length=LABEL_MAX)})
+        cleaned.append(
+            {"id": option["id"], "label": _clean(option.get("label"), field="options", max_length=LABEL_MAX)}
+        )
     return cleaned
 
 
 def _voting_members(assembly: Assembly):
     return (
-        Membership.objects.filter(assembly=assembly, role__in=VOTING_ROLES)
-        .select_related("user")
-        .order_by("user_id")
+        Membership.objects.filter(assembly=assembly, role__in=VOTING_ROLES).select_related("user").order_by("user_id")
     )
 
 
@@ -226,21 +229,41 @@ def _clean_weights(weights, *, secrecy: str, assembly: Assembly) -> dict[str, in
             cleaned[str(int(key))] = value
     if cleaned and secrecy == Poll.Secrecy.CREDENTIAL:
         raise InvalidPoll(
-            _("A secret poll gives every member the weight 1: a distinctive weight would show on the board "
-              "which anonymous credential belongs to its holder."),
+            _(
+                "A secret poll gives every member the weight 1: a distinctive weight would show on the board "
+                "which anonymous credential belongs to its holder."
+            ),
             field="weights",
         )
-    members = set(Membership.objects.filter(assembly=assembly, user_id__in=[int(k) for k in cleaned]).values_list("user_id", flat=True))
+    members = set(
+        Membership.objects.filter(assembly=assembly, user_id__in=[int(k) for k in cleaned]).values_list(
+            "user_id", flat=True
+        )
+    )
     if any(int(key) not in members for key in cleaned):
         raise InvalidPoll(_("Weights can only be given to members of this assembly."), field="weights")
     return cleaned
 
 
 def create_poll(
-    *, assembly: Assembly, by, title: str, question: str, subject_type: str, subject_refs: list[str],
-    contributions: list[Contribution], options: list[dict], method: dict, secrecy: str, revote: str,
-    delivery: str = "", opens_at: datetime | None, closes_at: datetime, weights: dict | None = None,
-    space: Space | None = None, now: datetime,
+    *,
+    assembly: Assembly,
+    by,
+    title: str,
+    question: str,
+    subject_type: str,
+    subject_refs: list[str],
+    contributions: list[Contribution],
+    options: list[dict],
+    method: dict,
+    secrecy: str,
+    revote: str,
+    delivery: str = "",
+    opens_at: datetime | None,
+    closes_at: datetime,
+    weights: dict | None = None,
+    space: Space | None = None,
+    now: datetime,
 ) -> Poll:
     """A convenor tables a poll (a draft: nothing is on a board until it opens).
 
@@ -267,11 +290,15 @@ def create_poll(
     try:
         core_tally.validate_method(method, [option["id"] for option in options])
     except core_tally.InvalidMethod as error:
-        raise InvalidPoll(_("The method and options do not fit: %(reason)s.") % {"reason": error}, field="method") from None
+        raise InvalidPoll(
+            _("The method and options do not fit: %(reason)s.") % {"reason": error}, field="method"
+        ) from None
     if subject_type == Poll.SubjectType.PRIORITIES and method.get("kind") not in RANKING_KINDS:
         raise InvalidPoll(
-            _("Priorities need a method that ranks every item: approval, dot voting, score, majority judgment or "
-              "Schulze."),
+            _(
+                "Priorities need a method that ranks every item: approval, dot voting, score, majority judgment or "
+                "Schulze."
+            ),
             field="kind",
         )
     if secrecy not in Poll.Secrecy.values:
@@ -295,15 +322,36 @@ def create_poll(
             raise TooFewForSecrecy(_too_few_message(voters), field="secrecy")
     with transaction.atomic():
         poll = Poll.objects.create(
-            public_id=new_public_id(), assembly=assembly, space=space, title=title, question=question,
-            subject_type=subject_type, subject_refs=refs, options=options, method=dict(method), secrecy=secrecy,
-            revote=revote, delivery=delivery, opens_at=opens_at, closes_at=closes_at, created_by=by,
-            created_at=now, weights=weights, tiebreak_seed=core_board.new_tiebreak_seed().hex(),
+            public_id=new_public_id(),
+            assembly=assembly,
+            space=space,
+            title=title,
+            question=question,
+            subject_type=subject_type,
+            subject_refs=refs,
+            options=options,
+            method=dict(method),
+            secrecy=secrecy,
+            revote=revote,
+            delivery=delivery,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            created_by=by,
+            created_at=now,
+            weights=weights,
+            tiebreak_seed=core_board.new_tiebreak_seed().hex(),
         )
         if contributions:
             poll.contributions.set(contributions)
             _announce(poll, [c.pk for c in contributions])
-        audit.record(assembly=assembly, actor=by, action=audit.Action.POLL_CREATE, target=poll, details={"secrecy": secrecy, "method": method["kind"]}, now=now)
+        audit.record(
+            assembly=assembly,
+            actor=by,
+            action=audit.Action.POLL_CREATE,
+            target=poll,
+            details={"secrecy": secrecy, "method": method["kind"]},
+            now=now,
+        )
     return poll
 
 
@@ -320,6 +368,7 @@ def _too_few_message(count: int) -> str:
 
 
 # Opening --------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Opened:
@@ -372,8 +421,9 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
             credentials = [{"pub": public_b64u(derive_credential(code, poll.public_id)), "w": 1} for code in codes]
         else:
             browser_keys = dict(
-                VoterKey.objects.filter(user__in=[m.user_id for m in members], revoked_at__isnull=True)
-                .values_list("user_id", "public_key")
+                VoterKey.objects.filter(user__in=[m.user_id for m in members], revoked_at__isnull=True).values_list(
+                    "user_id", "public_key"
+                )
             )
             credentials = [
                 {
@@ -386,12 +436,21 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
         opens_at = poll.opens_at if poll.opens_at and poll.opens_at > now else _whole_seconds(now)
         key = board_key()
         body = core_board.make_setup_body(
-            poll.public_id, title=poll.title, question=question,
+            poll.public_id,
+            title=poll.title,
+            question=question,
             assembly={"slug": poll.assembly.slug, "name": poll.assembly.name},
-            subject={"type": poll.subject_type, "refs": poll.subject_refs}, options=poll.options,
-            method=poll.method, secrecy=poll.secrecy, revote=poll.revote, opens=opens_at, closes=poll.closes_at,
-            tiebreak_commit=core_board.tiebreak_commit(bytes.fromhex(poll.tiebreak_seed)), board_key=key,
-            credentials=credentials, issuer=key,
+            subject={"type": poll.subject_type, "refs": poll.subject_refs},
+            options=poll.options,
+            method=poll.method,
+            secrecy=poll.secrecy,
+            revote=poll.revote,
+            opens=opens_at,
+            closes=poll.closes_at,
+            tiebreak_commit=core_board.tiebreak_commit(bytes.fromhex(poll.tiebreak_seed)),
+            board_key=key,
+            credentials=credentials,
+            issuer=key,
         )
         _append(poll, "setup", body)
         poll.fingerprint = poll.head
@@ -401,7 +460,14 @@ def open_poll(*, poll: Poll, by, now: datetime) -> Opened:
         poll.subject_text = subject_text
         poll.save(update_fields=["last_seq", "head", "fingerprint", "status", "opens_at", "opened_at", "subject_text"])
         poll.eligible_voters.set([m.user_id for m in members])
-        audit.record(assembly=poll.assembly, actor=by, action=audit.Action.POLL_OPEN, target=poll, details={"secrecy": poll.secrecy, "eligible": len(members)}, now=now)
+        audit.record(
+            assembly=poll.assembly,
+            actor=by,
+            action=audit.Action.POLL_OPEN,
+            target=poll,
+            details={"secrecy": poll.secrecy, "eligible": len(members)},
+            now=now,
+        )
         publish(f"poll.{poll.pk}", {"type": "poll.opened"})
         _announce(poll)
         if poll.is_secret and poll.delivery == Poll.Delivery.EMAIL:
@@ -426,15 +492,20 @@ def _fix_texts(poll: Poll) -> tuple[str, str]:
     if poll.subject_type == Poll.SubjectType.AMENDMENT:
         texts = poll.contributions.select_related("target_item__roadmap", "target_proposal").order_by("pk")
         overtaken = [
-            c for c in texts
-            if c.is_amendment and c.status in (Contribution.Status.OPEN, Contribution.Status.TABLED)
+            c
+            for c in texts
+            if c.is_amendment
+            and c.status in (Contribution.Status.OPEN, Contribution.Status.TABLED)
             and conflict_of(c) is not None
         ]
         if overtaken:
             raise AmendmentInConflict(
-                _("An adopted change overtook %(list)s: the text it amends is no longer the one it was written "
-                  "against, so it could never be applied. Record it as not adopted (or its author withdraws it), "
-                  "then table a poll on what remains.") % {"list": _names(overtaken)}
+                _(
+                    "An adopted change overtook %(list)s: the text it amends is no longer the one it was written "
+                    "against, so it could never be applied. Record it as not adopted (or its author withdraws it), "
+                    "then table a poll on what remains."
+                )
+                % {"list": _names(overtaken)}
             )
         return "", poll.question
     if poll.subject_type != Poll.SubjectType.PROPOSAL:
@@ -442,24 +513,30 @@ def _fix_texts(poll: Poll) -> tuple[str, str]:
     # Locked so that no amendment is applied to them between this check and the setup line.
     proposals = list(
         Contribution.objects.select_for_update()
-        .filter(pk__in=poll.contributions.filter(kind=Contribution.Kind.PROPOSAL).values("pk")).order_by("pk")
+        .filter(pk__in=poll.contributions.filter(kind=Contribution.Kind.PROPOSAL).values("pk"))
+        .order_by("pk")
     )
     pending = selectors.amendments_to_decide_first(poll)
     if pending:
         raise AmendmentsFirst(
-            _("Amendments to this proposal must be decided first (adopted, rejected or withdrawn), so that the "
-              "vote is on the text as amended: %(list)s.") % {"list": _names(pending)}
+            _(
+                "Amendments to this proposal must be decided first (adopted, rejected or withdrawn), so that the "
+                "vote is on the text as amended: %(list)s."
+            )
+            % {"list": _names(pending)}
         )
     if len(proposals) != 1:
         return "", poll.question
     proposal = proposals[0]
     amended_by = list(
         Contribution.objects.filter(target_proposal=proposal, status=Contribution.Status.ADOPTED)
-        .order_by("pk").values_list("pk", flat=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if amended_by:
         heading = _("The text put to the vote, as amended by %(list)s:") % {
-            "list": ", ".join(f"#{pk}" for pk in amended_by)}
+            "list": ", ".join(f"#{pk}" for pk in amended_by)
+        }
     else:
         heading = _("The text put to the vote:")
     return proposal.text, f"{poll.question}\n\n{heading}\n\n{proposal.text}"
@@ -483,20 +560,29 @@ def _email_codes(poll: Poll, letters: list[tuple[str, str, str]]) -> None:
     messages = []
     for email, language, code in letters:
         with translation.override(language or settings.LANGUAGE_CODE):
-            subject = _("[%(site)s] Your voting code: %(title)s") % {"site": settings.DELIBERATE_SITE_NAME, "title": poll.title}
+            subject = _("[%(site)s] Your voting code: %(title)s") % {
+                "site": settings.DELIBERATE_SITE_NAME,
+                "title": poll.title,
+            }
             body = _(
                 "%(assembly)s opened a secret poll: %(title)s\n\n%(question)s\n\n"
                 "Your voting code (keep it to yourself; it works for this poll only):\n\n    %(code)s\n\n"
                 "Vote here (the code stays in your browser when JavaScript is on):\n%(link)s\n\n"
                 "Nobody, not even the server, keeps a record of which code was sent to you. "
                 "Lost codes cannot be sent again."
-            ) % {"assembly": poll.assembly.name, "title": poll.title, "question": poll.question,
-                 "code": code, "link": code_link(poll, code)}
+            ) % {
+                "assembly": poll.assembly.name,
+                "title": poll.title,
+                "question": poll.question,
+                "code": code,
+                "link": code_link(poll, code),
+            }
         messages.append(EmailMessage(subject[:150], body, None, [email]))
     get_connection(fail_silently=True).send_messages(messages)
 
 
 # Casting ---------------------------------------------------------------------------------------------------
+
 
 def _check_accepting(poll: Poll, now: datetime) -> None:
     if poll.status == Poll.Status.DRAFT:
@@ -508,8 +594,17 @@ def _check_accepting(poll: Poll, now: datetime) -> None:
 
 
 # What appending a ballot reads of the locked poll (its large JSON fields are left in the database).
-_APPEND_FIELDS = ("public_id", "status", "opens_at", "closes_at", "revote", "fingerprint", "head", "last_seq",
-                  "ballot_count")
+_APPEND_FIELDS = (
+    "public_id",
+    "status",
+    "opens_at",
+    "closes_at",
+    "revote",
+    "fingerprint",
+    "head",
+    "last_seq",
+    "ballot_count",
+)
 
 
 def _checked_ballot(poll: Poll, body: dict) -> str:
@@ -554,9 +649,10 @@ def cast(*, poll: Poll, body, now: datetime) -> dict:
         if poll.fingerprint != checked_fp:  # the poll given was stale (or a draft): check against the locked row
             tracker_code = _checked_ballot(poll, body)
         cred = body["cred"]
-        if poll.revote == Poll.Revote.NONE and BoardLine.objects.filter(
-            poll=poll, type=BoardLine.Type.BALLOT, cred=cred
-        ).exists():
+        if (
+            poll.revote == Poll.Revote.NONE
+            and BoardLine.objects.filter(poll=poll, type=BoardLine.Type.BALLOT, cred=cred).exists()
+        ):
             raise AlreadyVoted(_("This credential has already voted, and this poll allows one ballot only."))
         try:
             row = _append(poll, "ballot", body, cred=cred, nonce=body["nonce"], tracker=tracker_code)
@@ -573,7 +669,11 @@ def cast(*, poll: Poll, body, now: datetime) -> dict:
 def receipt_for(poll: Poll, line: BoardLine) -> dict:
     """The signed receipt of a ballot line (deterministic: the same bytes every time it is asked for)."""
     return core_board.make_receipt(
-        board_key(), poll_id=poll.public_id, fp=poll.fingerprint, seq=line.seq, entry=line.entry_hash,
+        board_key(),
+        poll_id=poll.public_id,
+        fp=poll.fingerprint,
+        seq=line.seq,
+        entry=line.entry_hash,
         tracker=line.tracker,
     )
 
@@ -598,8 +698,10 @@ def cast_roll_call(*, poll: Poll, user, choice, now: datetime) -> dict:
     key = custodial_key(poll, user.pk)
     if public_b64u(key) not in setup_of(poll).cred_index:
         raise BrowserKeyRequired(
-            _("You enrolled a signing key in your browser before this poll opened: only that browser can sign "
-              "your ballot. Open this page there, with JavaScript on.")
+            _(
+                "You enrolled a signing key in your browser before this poll opened: only that browser can sign "
+                "your ballot. Open this page there, with JavaScript on."
+            )
         )
     body = core_board.make_ballot_body(poll.public_id, poll.fingerprint, key, choice, signer="server")
     return cast(poll=poll, body=body, now=now)
@@ -638,6 +740,7 @@ def parse_ballot_json(data: bytes):
 
 # Browser keys ----------------------------------------------------------------------------------------------
 
+
 def enroll_voter_key(*, user, public_key: str, now: datetime) -> VoterKey:
     """Record the public key of a key pair made in the person's browser; it replaces any earlier one.
 
@@ -663,6 +766,7 @@ def revoke_voter_key(*, user, now: datetime) -> int:
 
 
 # Closing -----------------------------------------------------------------------------------------------------
+
 
 def close_poll(*, poll: Poll, by=None, now: datetime) -> Poll:
     """Append close and result (and a checkpoint before them) in one transaction, and apply the outcome to
@@ -696,8 +800,10 @@ def close_poll(*, poll: Poll, by=None, now: datetime) -> Poll:
         _append(poll, "close", core_board.make_close_body(now))
         ballots = (
             parse_json(bytes(data))["body"]
-            for data in BoardLine.objects.filter(poll=poll, type=BoardLine.Type.BALLOT).order_by("seq")
-            .values_list("data", flat=True).iterator(chunk_size=2000)
+            for data in BoardLine.objects.filter(poll=poll, type=BoardLine.Type.BALLOT)
+            .order_by("seq")
+            .values_list("data", flat=True)
+            .iterator(chunk_size=2000)
         )
         body = core_board.make_result_body(setup, ballots, bytes.fromhex(poll.tiebreak_seed))
         row = _append(poll, "result", body)
@@ -707,7 +813,14 @@ def close_poll(*, poll: Poll, by=None, now: datetime) -> Poll:
         poll.closed_at = now
         poll.save(update_fields=["last_seq", "head", "result", "result_entry", "status", "closed_at"])
         apply_outcome(poll, now=now)
-        audit.record(assembly=poll.assembly, actor=by, action=audit.Action.POLL_CLOSE, target=poll, details={"ballots": poll.ballot_count, "automatic": by is None}, now=now)
+        audit.record(
+            assembly=poll.assembly,
+            actor=by,
+            action=audit.Action.POLL_CLOSE,
+            target=poll,
+            details={"ballots": poll.ballot_count, "automatic": by is None},
+            now=now,
+        )
         publish(f"poll.{poll.pk}", {"type": "poll.closed"})
         _announce(poll)
     return poll

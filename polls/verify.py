@@ -21,7 +21,8 @@ import json
 import os
 import sys
 import time
-from typing import Any, BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 from polls.core.board import Report, verify_board
 from polls.core.canonical import is_b64u, is_hex64

@@ -43,19 +43,35 @@ def build_world() -> World:
     ana, kofi = factories.user("Ana"), factories.user("Kofi")
     observer, outsider = factories.user("Oscar"), factories.user("Olu")
     assembly = factories.assembly(
-        convenor, name="Mont Blanc", roadmap_text=factories.SMALL_ROADMAP,
+        convenor,
+        name="Mont Blanc",
+        roadmap_text=factories.SMALL_ROADMAP,
         members=[(moderator, Role.MODERATOR), (ana, Role.MEMBER), (kofi, Role.MEMBER), (observer, Role.OBSERVER)],
     )
     space = factories.space_in(assembly, "DIG", phase="deliberation")
     item = Item.objects.filter(roadmap__assembly=assembly, space=space).order_by("pk").first()
-    private = factories.assembly(convenor, name="Council", visibility="members", roadmap_text=factories.SMALL_ROADMAP,
-                                 members=[(ana, Role.MEMBER)])
+    private = factories.assembly(
+        convenor,
+        name="Council",
+        visibility="members",
+        roadmap_text=factories.SMALL_ROADMAP,
+        members=[(ana, Role.MEMBER)],
+    )
     now = timezone.now()
     return World(
-        convenor=convenor, moderator=moderator, ana=ana, kofi=kofi, observer=observer, outsider=outsider,
-        anonymous=AnonymousUser(), assembly=assembly, space=space, item=item,
+        convenor=convenor,
+        moderator=moderator,
+        ana=ana,
+        kofi=kofi,
+        observer=observer,
+        outsider=outsider,
+        anonymous=AnonymousUser(),
+        assembly=assembly,
+        space=space,
+        item=item,
         debate=debates.debate_for(item=item, now=now),
-        private=private, private_debate=debates.debate_for(space=private.spaces.get(code="DIG"), now=now),
+        private=private,
+        private_debate=debates.debate_for(space=private.spaces.get(code="DIG"), now=now),
     )
 
 
@@ -77,7 +93,9 @@ class Sent(list):
 @pytest.fixture
 def sent(monkeypatch):
     events = Sent()
-    monkeypatch.setattr("assemblies.common.events._send_rollback_unsafe", lambda group, event: events.append((group, event)))
+    monkeypatch.setattr(
+        "assemblies.common.events._send_rollback_unsafe", lambda group, event: events.append((group, event))
+    )
     return events
 
 
@@ -108,7 +126,9 @@ def session_cookie(user) -> bytes:
 
 def post(world_or_debate, author, text="A point worth making.", **kwargs):
     debate = getattr(world_or_debate, "debate", world_or_debate)
-    return debates.post_message(debate=debate, author=author, text=text, now=kwargs.pop("now", timezone.now()), **kwargs)
+    return debates.post_message(
+        debate=debate, author=author, text=text, now=kwargs.pop("now", timezone.now()), **kwargs
+    )
 
 
 async def close_consumer_connections() -> None:

@@ -53,7 +53,9 @@ def assembly(convenor=None, *, visibility="public", name=None, members=(), roadm
         name=name or f"Assembly {next(_sequence)}", visibility=visibility, creator=convenor, now=timezone.now()
     )
     for person, role in members:
-        invitation, token = membership.invite(assembly=created, by=convenor, email=person.email, role=role, now=timezone.now())
+        invitation, token = membership.invite(
+            assembly=created, by=convenor, email=person.email, role=role, now=timezone.now()
+        )
         membership.accept_invitation(token=token, user=person, now=timezone.now())
     if roadmap_text is not None:
         roadmap.import_roadmap(assembly=created, text=roadmap_text, by=convenor, now=timezone.now())
@@ -74,6 +76,11 @@ def space_in(assembly_obj, code="DIG", phase=Phase.DRAFTING, by=None):
 
 def amend(author, item, text, *, change="edit", base_version=None):
     return contributions.propose_amendment(
-        author=author, item=item, change=change, text=text, base_version=base_version or item.roadmap.head,
-        submission_key=submission_key(), now=timezone.now(),
+        author=author,
+        item=item,
+        change=change,
+        text=text,
+        base_version=base_version or item.roadmap.head,
+        submission_key=submission_key(),
+        now=timezone.now(),
     )

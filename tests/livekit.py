@@ -59,8 +59,15 @@ class LiveSite:
 
     def run(self, *args: str, input_text: str | None = None) -> str:
         """Run a command of this site (`manage.py …` or `-m module`) with its environment."""
-        result = subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
-                                input=input_text, timeout=600)
+        result = subprocess.run(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            input=input_text,
+            timeout=600,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -68,8 +75,10 @@ class LiveSite:
     def log_tail(self) -> str:
         if self.logs is None:
             return ""
-        return "\n".join(f"--- {path.name}\n" + path.read_text(errors="replace")[-3000:]
-                         for path in sorted(self.logs.glob("daphne-*.log")))
+        return "\n".join(
+            f"--- {path.name}\n" + path.read_text(errors="replace")[-3000:]
+            for path in sorted(self.logs.glob("daphne-*.log"))
+        )
 
 
 def services_available() -> bool:
@@ -98,8 +107,12 @@ def _postgres_server() -> dict:
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    return {"host": database.get("HOST") or "127.0.0.1", "port": int(database.get("PORT") or 5432),
-            "user": database.get("USER") or "postgres", "password": database.get("PASSWORD") or ""}
+    return {
+        "host": database.get("HOST") or "127.0.0.1",
+        "port": int(database.get("PORT") or 5432),
+        "user": database.get("USER") or "postgres",
+        "password": database.get("PASSWORD") or "",
+    }
 
 
 def _admin(server: dict, statement: str) -> None:
@@ -132,9 +145,20 @@ def _wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 6
 def start_daphne(site: LiveSite, port: int) -> subprocess.Popen:
     log = open(site.logs / f"daphne-{port}.log", "wb")
     process = subprocess.Popen(
-        [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "--access-log", os.devnull,
-         "deliberate.asgi:application"],
-        cwd=ROOT, env=site.env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(BIN / "daphne"),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--access-log",
+            os.devnull,
+            "deliberate.asgi:application",
+        ],
+        cwd=ROOT,
+        env=site.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     site.processes.append(process)
     return process
@@ -151,9 +175,15 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def live_site(*, servers: int | None = None, setup: tuple[str, ...] = ("-m", "tests.livekit", "world"),
-              use_services: bool | None = None, extra_env: dict | None = None, database_name: str | None = None,
-              redis_url: str | None = None):
+def live_site(
+    *,
+    servers: int | None = None,
+    setup: tuple[str, ...] = ("-m", "tests.livekit", "world"),
+    use_services: bool | None = None,
+    extra_env: dict | None = None,
+    database_name: str | None = None,
+    redis_url: str | None = None,
+):
     """A running site; `setup` is the command that fills its database and prints JSON (kept in `data`).
 
     `database_name` and `redis_url` name the PostgreSQL database (created, then dropped) and the Redis
@@ -166,17 +196,22 @@ def live_site(*, servers: int | None = None, setup: tuple[str, ...] = ("-m", "te
         raise RuntimeError("Several Daphne processes need PostgreSQL and Redis to share state.")
     token = secrets.token_hex(4)
     workdir = Path(tempfile.mkdtemp(prefix="deliberate-live-"))
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DELIBERATE_BOARD_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "deliberate.settings",
-        "DELIBERATE_VAR_DIR": str(workdir / "var"),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-        **(extra_env or {}),
-    })
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DELIBERATE_BOARD_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "deliberate.settings",
+            "DELIBERATE_VAR_DIR": str(workdir / "var"),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DEBUG": "false",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+            **(extra_env or {}),
+        }
+    )
     server, database = None, None
     if use_services:
         server = _postgres_server()
@@ -223,6 +258,7 @@ def live_site(*, servers: int | None = None, setup: tuple[str, ...] = ("-m", "te
 
 # HTTP helpers ------------------------------------------------------------------------------------------
 
+
 def http_get(base: str, path: str, *, session: str) -> tuple[int, str, dict]:
     connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
     connection.request("GET", path, headers={"Cookie": f"sessionid={session}"})
@@ -243,8 +279,12 @@ def post_form(base: str, path: str, form_page: str, *, session: str, fields: dic
     cookie = f"sessionid={session}; csrftoken={cookies.get('csrftoken', '')}"
     body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields})
     connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
-    connection.request("POST", path, body=body, headers={
-        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "Referer": base + form_page})
+    connection.request(
+        "POST",
+        path,
+        body=body,
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "Referer": base + form_page},
+    )
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -252,6 +292,7 @@ def post_form(base: str, path: str, form_page: str, *, session: str, fields: dic
 
 
 # The setup subprocess ----------------------------------------------------------------------------------
+
 
 def session_for(user) -> str:
     """A logged-in session for `user`, as logging in would make it."""

@@ -18,8 +18,14 @@ def item(assembly, ref):
 
 def tabled_amendment(assembly, convenor, author, *, ref, text, title):
     amendment = contributions.propose_amendment(
-        author=author, item=item(assembly, ref), base_version=fresh_roadmap(assembly).head,
-        change="edit", text=text, title=title, submission_key=factories.submission_key(), now=pollkit.now(),
+        author=author,
+        item=item(assembly, ref),
+        base_version=fresh_roadmap(assembly).head,
+        change="edit",
+        text=text,
+        title=title,
+        submission_key=factories.submission_key(),
+        now=pollkit.now(),
     )
     return contributions.table(contribution=amendment, by=convenor, now=pollkit.now())
 
@@ -27,9 +33,15 @@ def tabled_amendment(assembly, convenor, author, *, ref, text, title):
 def open_poll_on(contribution, convenor, *, secrecy="roll-call"):
     """A yes/no poll on the tabled contribution, opened; returns (poll, paper voting codes)."""
     subject = poll_selectors.subject_for_contribution(contribution)
-    poll = pollkit.make_poll(contribution.space.assembly, convenor, subject_type=subject.type,
-                             subject_refs=subject.refs, contributions=subject.contributions, options=subject.options,
-                             secrecy=secrecy)
+    poll = pollkit.make_poll(
+        contribution.space.assembly,
+        convenor,
+        subject_type=subject.type,
+        subject_refs=subject.refs,
+        contributions=subject.contributions,
+        options=subject.options,
+        secrecy=secrecy,
+    )
     return pollkit.open_poll(poll, convenor)
 
 
@@ -64,5 +76,6 @@ def publish(assembly, convenor, name, *, number=None, notes=None):
     version = head(assembly) if number is None else roadmap.versions.get(number=number)
     if notes is None:
         notes = editions.release_notes(roadmap=roadmap, version=version, base_url=BASE)
-    return editions.publish_edition(roadmap=roadmap, version_number=version.number, name=name, notes=notes,
-                                    by=convenor, now=pollkit.now())
+    return editions.publish_edition(
+        roadmap=roadmap, version_number=version.number, name=name, notes=notes, by=convenor, now=pollkit.now()
+    )

@@ -33,8 +33,16 @@ CI = os.environ.get("CI", "").lower() == "true"
 # The table every migration adds rows to; it may only grow.
 GROWS = {"django_migrations"}
 # The variables of the test process that must not reach the migrated site.
-DROPPED = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DELIBERATE_BOARD_KEY", "DJANGO_SETTINGS_MODULE",
-           "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "DELIBERATE_VAR_DIR")
+DROPPED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DELIBERATE_BOARD_KEY",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DEBUG",
+    "DELIBERATE_VAR_DIR",
+)
 
 
 def missing_service(message: str):
@@ -57,17 +65,20 @@ class Site:
 
     def __init__(self, database_url: str, manifest: dict, var_dir: Path):
         self.env = {key: value for key, value in os.environ.items() if key not in DROPPED}
-        self.env.update({
-            "DATABASE_URL": database_url,
-            "DELIBERATE_BOARD_KEY": manifest["env"]["DELIBERATE_BOARD_KEY"],
-            "SECRET_KEY": manifest["env"]["SECRET_KEY"],
-            "DELIBERATE_VAR_DIR": str(var_dir),
-            "LOG_LEVEL": "WARNING",
-        })
+        self.env.update(
+            {
+                "DATABASE_URL": database_url,
+                "DELIBERATE_BOARD_KEY": manifest["env"]["DELIBERATE_BOARD_KEY"],
+                "SECRET_KEY": manifest["env"]["SECRET_KEY"],
+                "DELIBERATE_VAR_DIR": str(var_dir),
+                "LOG_LEVEL": "WARNING",
+            }
+        )
 
     def run(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, check=False,
-                              timeout=600)
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, check=False, timeout=600
+        )
 
     def ok(self, *args: str) -> str:
         """Run a command that must succeed; its standard output."""
@@ -109,7 +120,9 @@ def check_migrates_and_keeps_data(site: Site, manifest: dict, count, tmp_path: P
     # The hash chains of the roadmap and the audit and moderation logs verify, with the same entries.
     for command in ("verify_roadmap", "verify_audit"):
         out = site.ok(command)
-        assert out == manifest[command]["stdout"], f"{command} printed {out!r}, the old code {manifest[command]['stdout']!r}"
+        assert out == manifest[command]["stdout"], (
+            f"{command} printed {out!r}, the old code {manifest[command]['stdout']!r}"
+        )
 
     for poll in manifest["polls"]:
         public_id = poll["public_id"]
@@ -121,7 +134,9 @@ def check_migrates_and_keeps_data(site: Site, manifest: dict, count, tmp_path: P
             assert out.startswith(f"{public_id}: VALID (closed;") and f"head {poll['head']})" in out, out
         else:
             assert "is a draft" in out, out
-        assert out == poll["verify_poll"]["stdout"], f"verify_poll {public_id}: {out!r}, the old code said {poll['verify_poll']['stdout']!r}"
+        assert out == poll["verify_poll"]["stdout"], (
+            f"verify_poll {public_id}: {out!r}, the old code said {poll['verify_poll']['stdout']!r}"
+        )
 
         # The board exports byte for byte as the old code exported it.
         board = tmp_path / f"{public_id}.jsonl"
@@ -170,16 +185,33 @@ def test_postgresql_database_of_the_old_layout_migrates_and_keeps_its_data(tmp_p
     env = {**os.environ, "PGPASSWORD": server["password"], "PGCONNECT_TIMEOUT": "5"}
 
     def run_psql(database: str, *args: str, input_path: Path | None = None) -> subprocess.CompletedProcess:
-        command = [psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", server["host"], "-p", server["port"],
-                   "-U", server["user"], "-d", database, *args]
+        command = [
+            psql,
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            server["host"],
+            "-p",
+            server["port"],
+            "-U",
+            server["user"],
+            "-d",
+            database,
+            *args,
+        ]
         if input_path is not None:
             command += ["-f", str(input_path)]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
 
     answer = run_psql("postgres", "-c", "SELECT 1")
     if answer.returncode != 0:
-        missing_service(f"needs PostgreSQL, which does not answer at {server['host']}:{server['port']}: "
-                        f"{answer.stderr.strip()}")
+        missing_service(
+            f"needs PostgreSQL, which does not answer at {server['host']}:{server['port']}: {answer.stderr.strip()}"
+        )
     name = f"deliberate_migkeep_{secrets.token_hex(4)}"
     created = run_psql("postgres", "-c", f'CREATE DATABASE "{name}"')
     assert created.returncode == 0, created.stderr

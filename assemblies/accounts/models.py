@@ -1,5 +1,4 @@
-"""The people who use the site: one account per email address (allauth handles sign-up and log-in).
-"""
+"""The people who use the site: one account per email address (allauth handles sign-up and log-in)."""
 
 from __future__ import annotations
 
@@ -48,9 +47,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("email address"), max_length=254, unique=True)
     display_name = models.CharField(_("display name"), max_length=80, blank=True)
-    language = models.CharField(
-        _("interface language"), max_length=8, choices=settings.LANGUAGES, blank=True
-    )
+    language = models.CharField(_("interface language"), max_length=8, choices=settings.LANGUAGES, blank=True)
     notify_by_email = models.CharField(
         _("email notifications"), max_length=12, choices=Notify.choices, default=Notify.IMMEDIATELY
     )

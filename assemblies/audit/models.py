@@ -59,8 +59,9 @@ class AuditEntry(models.Model):
     assembly = models.ForeignKey("assemblies.Assembly", on_delete=models.CASCADE, related_name="audit_log")
     number = models.PositiveIntegerField()
     # Null: the system (a scheduled job, or an administrator at the command line).
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=40, choices=Action.choices)
     # What was acted on, by kind and public address ("poll:p-abcd", "user:7", "space:DIG"), and what it
     # was called then: the entry stays readable when the object changes later.

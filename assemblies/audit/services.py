@@ -63,9 +63,9 @@ def target_of(obj) -> tuple[str, str]:
     return f"{kind}:{obj.pk}", str(obj)
 
 
-
-def record(*, assembly, actor, action: str, target=None, details: Mapping[str, Any] | None = None,
-           now: datetime) -> AuditEntry:
+def record(
+    *, assembly, actor, action: str, target=None, details: Mapping[str, Any] | None = None, now: datetime
+) -> AuditEntry:
     """Append one entry to the assembly's audit log and return it.
 
     Call it inside the transaction of the change it records (it opens one of its own otherwise), as that
@@ -80,20 +80,39 @@ def record(*, assembly, actor, action: str, target=None, details: Mapping[str, A
     details = dict(details or {})
     actor_id = actor.pk if actor is not None else None
     for _attempt in range(ATTEMPTS):
-        last = (AuditEntry.objects.filter(assembly_id=assembly.pk).order_by("-number")
-                .values_list("number", "entry_hash").first())
+        last = (
+            AuditEntry.objects.filter(assembly_id=assembly.pk)
+            .order_by("-number")
+            .values_list("number", "entry_hash")
+            .first()
+        )
         number, previous_hash = (last[0] + 1, last[1]) if last else (1, "")
         document = audit_log.entry_document(
-            assembly=assembly.pk, number=number, action=action, actor=actor_id, target=target_key,
-            label=label[:300], details=details, created_at=format_time(now), previous_hash=previous_hash,
+            assembly=assembly.pk,
+            number=number,
+            action=action,
+            actor=actor_id,
+            target=target_key,
+            label=label[:300],
+            details=details,
+            created_at=format_time(now),
+            previous_hash=previous_hash,
         )
         data = audit_log.canonical_bytes(document)
         try:
             with transaction.atomic():
                 return AuditEntry.objects.create(
-                    assembly_id=assembly.pk, number=number, actor_id=actor_id, action=action, target=target_key,
-                    target_label=label[:300], details=details, created_at=now, document=data,
-                    entry_hash=audit_log.entry_hash(data), previous_hash=previous_hash,
+                    assembly_id=assembly.pk,
+                    number=number,
+                    actor_id=actor_id,
+                    action=action,
+                    target=target_key,
+                    target_label=label[:300],
+                    details=details,
+                    created_at=now,
+                    document=data,
+                    entry_hash=audit_log.entry_hash(data),
+                    previous_hash=previous_hash,
                 )
         except IntegrityError:
             if not AuditEntry.objects.filter(assembly_id=assembly.pk, number=number).exists():
@@ -103,6 +122,7 @@ def record(*, assembly, actor, action: str, target=None, details: Mapping[str, A
 
 
 # Reading ----------------------------------------------------------------------------------------------------
+
 
 def entries_of(assembly) -> QuerySet[AuditEntry]:
     """Newest first, with who acted."""
@@ -120,9 +140,15 @@ def problems_of(assembly_id: int) -> list[str]:
         except ValueError:
             continue  # already reported by verify_chain
         row = {
-            "assembly": entry.assembly_id, "number": entry.number, "action": entry.action, "actor": entry.actor_id,
-            "target": entry.target, "label": entry.target_label, "details": entry.details,
-            "created_at": format_time(entry.created_at), "previous_hash": entry.previous_hash,
+            "assembly": entry.assembly_id,
+            "number": entry.number,
+            "action": entry.action,
+            "actor": entry.actor_id,
+            "target": entry.target,
+            "label": entry.target_label,
+            "details": entry.details,
+            "created_at": format_time(entry.created_at),
+            "previous_hash": entry.previous_hash,
         }
         differing = sorted(name for name, value in row.items() if document.get(name) != value)
         if differing:

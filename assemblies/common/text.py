@@ -19,7 +19,8 @@ def clean_text(value: str | None, *, field: str, required: bool = True, max_leng
         raise InvalidInput(_("This cannot be empty."), field=field)
     if len(value) > max_length:
         raise InvalidInput(
-            _("This is %(length)d characters long; the limit is %(limit)d.") % {"length": len(value), "limit": max_length},
+            _("This is %(length)d characters long; the limit is %(limit)d.")
+            % {"length": len(value), "limit": max_length},
             field=field,
         )
     if "\x00" in value:

@@ -9,8 +9,9 @@ The server, not the socket, is the source of truth: a client that reconnects sen
 drop an event without closing the socket (channels_redis drops what a full channel cannot hold, and what
 a process's hub could not receive while Redis was unreachable).
 
-Client frames: `since` (`last_id`, and `at`: the latest change mark seen), `post` (`text`, `stance`, `reply_to`) and `ping`. Each socket may send a few
-frames a second (a token bucket); a socket that keeps flooding is closed with 4429.
+Client frames: `since` (`last_id`, and `at`: the latest change mark seen), `post` (`text`, `stance`,
+`reply_to`) and `ping`. Each socket may send a few frames a second (a token bucket); a socket that keeps
+flooding is closed with 4429.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ import functools
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
@@ -51,8 +51,14 @@ FLOOD_TOLERANCE = 20
 PRESENCE_DELAY = 1.0
 PRESENCE_TTL = 6 * 3600
 
-DEBATE_EVENTS = ("debate.message", "debate.edited", "debate.deleted", "debate.hidden", "debate.restored",
-                 "debate.reaction")
+DEBATE_EVENTS = (
+    "debate.message",
+    "debate.edited",
+    "debate.deleted",
+    "debate.hidden",
+    "debate.restored",
+    "debate.reaction",
+)
 
 
 class TokenBucket:
@@ -93,6 +99,7 @@ def language_of(scope, user) -> str:
 # sockets). A process that dies leaves its sockets counted until the counter expires after hours of
 # quiet; the count shown is never below one, the reader.
 
+
 def _presence_key(debate_id: int) -> str:
     return f"debate-presence:{debate_id}"
 
@@ -131,8 +138,9 @@ def schedule_presence_broadcast(layer, debate_id: int) -> None:
         finally:
             _presence_broadcasts.pop(debate_id, None)
         count = await presence_count(debate_id)
-        await layer.group_send(f"debate.{debate_id}", {"type": "debate.presence", "debate": debate_id,
-                                                       "count": max(int(count), 1)})
+        await layer.group_send(
+            f"debate.{debate_id}", {"type": "debate.presence", "debate": debate_id, "count": max(int(count), 1)}
+        )
 
     _presence_broadcasts[debate_id] = loop.create_task(broadcast())
 
@@ -180,8 +188,12 @@ def _catch_up(user, debate, last_id: int, since, language: str):
     messages, more = debate_selectors.changed_since(debate, last_id, since=since)
     debate_selectors.for_reader(user, debate, messages)
     return [
-        {"id": m.pk, "reply_to": m.reply_to_id, "at": debate_services.change_mark(m.changed_at),
-         "html": debate_services.message_html(m, language=language)}
+        {
+            "id": m.pk,
+            "reply_to": m.reply_to_id,
+            "at": debate_services.change_mark(m.changed_at),
+            "html": debate_services.message_html(m, language=language),
+        }
         for m in messages
     ], more
 
@@ -197,14 +209,15 @@ def _post(debate_id: int, user, text, stance, reply_to_id) -> int:
         reply_to = debate_selectors.message_in(debate, reply_to_id)
         if reply_to is None:
             raise AssemblyError(_("The message you reply to is not in this debate."))
-    message = debate_services.post_message(debate=debate, author=user, text=text, stance=stance, reply_to=reply_to,
-                                           now=timezone.now())
+    message = debate_services.post_message(
+        debate=debate, author=user, text=text, stance=stance, reply_to=reply_to, now=timezone.now()
+    )
     return message.pk
 
 
 def _time_of_mark(mark: int):
     try:
-        return datetime.fromtimestamp(mark / 1000, tz=dt_timezone.utc)
+        return datetime.fromtimestamp(mark / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -326,8 +339,9 @@ class PollFollower:
         if self.poll_id is None:
             return
         count = self._turnout_count
-        await self.send_json({"type": "poll.turnout", "poll": self.poll_id, "count": count,
-                              "text": turnout_text(count, self.language)})
+        await self.send_json(
+            {"type": "poll.turnout", "poll": self.poll_id, "count": count, "text": turnout_text(count, self.language)}
+        )
 
     async def poll_opened(self, event):
         await self.send_poll_state("opened")
@@ -381,8 +395,12 @@ class DebateConsumer(PollFollower, JsonFramesConsumer):
         if kind == "since":
             last_id, at = _int_or_none(content.get("last_id")), content.get("at")
             if last_id is None or (at is not None and _int_or_none(at) is None):
-                await self.error(_("`since` needs the last message id seen (0 for none), and optionally "
-                                   "the latest change seen (`at`)."))
+                await self.error(
+                    _(
+                        "`since` needs the last message id seen (0 for none), and optionally "
+                        "the latest change seen (`at`)."
+                    )
+                )
                 return
             since = _time_of_mark(at) if at is not None else None
             if at is not None and since is None:
@@ -408,8 +426,11 @@ class DebateConsumer(PollFollower, JsonFramesConsumer):
     async def post(self, content):
         text, stance = content.get("text"), content.get("stance") or ""
         reply_to = content.get("reply_to")
-        if not isinstance(text, str) or not isinstance(stance, str) or (
-                reply_to is not None and _int_or_none(reply_to) is None):
+        if (
+            not isinstance(text, str)
+            or not isinstance(stance, str)
+            or (reply_to is not None and _int_or_none(reply_to) is None)
+        ):
             await self.error(_("A post needs a text, and optionally a stance and the id it replies to."))
             return
         try:
@@ -446,8 +467,15 @@ class DebateConsumer(PollFollower, JsonFramesConsumer):
         frame = event.get(key)
         if frame is None:
             html = event.get("html_i18n", {}).get(self.language) or event["html"]
-            frame = event[key] = json.dumps({"type": event["type"], "id": event["id"],
-                                             "reply_to": event.get("reply_to"), "at": event.get("at"), "html": html})
+            frame = event[key] = json.dumps(
+                {
+                    "type": event["type"],
+                    "id": event["id"],
+                    "reply_to": event.get("reply_to"),
+                    "at": event.get("at"),
+                    "html": html,
+                }
+            )
         await self.send(text_data=frame)
 
     async def user_revoke(self, event):

@@ -14,8 +14,19 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["MESSAGE_MAX", "Debate", "Message", "MessageRevision", "Reaction", "Flag", "ModerationEntry", "Stance",
-           "LiveSession", "AgendaPoint", "SpeakerRequest"]
+__all__ = [
+    "MESSAGE_MAX",
+    "Debate",
+    "Message",
+    "MessageRevision",
+    "Reaction",
+    "Flag",
+    "ModerationEntry",
+    "Stance",
+    "LiveSession",
+    "AgendaPoint",
+    "SpeakerRequest",
+]
 
 MESSAGE_MAX = 5000
 
@@ -32,7 +43,9 @@ class Debate(models.Model):
     subject_key = models.CharField(max_length=40, unique=True)
     # The space whose phase gates posting (a closed space closes its debates); null for subjects
     # outside any space.
-    space = models.ForeignKey("assemblies.Space", on_delete=models.CASCADE, null=True, blank=True, related_name="debates")
+    space = models.ForeignKey(
+        "assemblies.Space", on_delete=models.CASCADE, null=True, blank=True, related_name="debates"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -84,7 +97,9 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     hidden_reason = models.CharField(max_length=300, blank=True)
     # Last time anything shown with the message changed (text, tombstone, moderation, reactions): a
     # reconnecting client is sent what changed since the last message it saw.
@@ -194,7 +209,9 @@ class ModerationEntry(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=8, choices=Action.choices)
     message = models.ForeignKey(Message, on_delete=models.RESTRICT, null=True, blank=True, related_name="moderation")
-    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     reason = models.CharField(max_length=300, blank=True)
     until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
@@ -227,6 +244,7 @@ class ModerationEntry(models.Model):
 
 # Live sessions ------------------------------------------------------------------------------------------
 
+
 class LiveSession(models.Model):
     """A meeting chaired by a convenor on an agenda of debates, with a speaker queue and a timer."""
 
@@ -234,8 +252,7 @@ class LiveSession(models.Model):
     title = models.CharField(_("title"), max_length=200)
     chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     speaking_seconds = models.PositiveIntegerField(_("speaking time, in seconds"), default=120)
-    current_point = models.ForeignKey("AgendaPoint", on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="+")
+    current_point = models.ForeignKey("AgendaPoint", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -243,8 +260,9 @@ class LiveSession(models.Model):
         db_table = "assemblies_livesession"  # named before the split into apps by role
         ordering = ["-started_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(speaking_seconds__gte=15, speaking_seconds__lte=3600),
-                                   name="session_speaking_time_in_range"),
+            models.CheckConstraint(
+                condition=Q(speaking_seconds__gte=15, speaking_seconds__lte=3600), name="session_speaking_time_in_range"
+            ),
         ]
 
     def __str__(self):
@@ -302,8 +320,11 @@ class SpeakerRequest(models.Model):
         constraints = [
             # One hand up per person, and one person speaking at a time: a double click or two chairs
             # acting at once end in a refusal, never a second entry.
-            models.UniqueConstraint(fields=["session", "user"], condition=Q(status__in=["waiting", "speaking"]),
-                                    name="one_raised_hand_per_person"),
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                condition=Q(status__in=["waiting", "speaking"]),
+                name="one_raised_hand_per_person",
+            ),
             models.UniqueConstraint(fields=["session"], condition=Q(status="speaking"), name="one_speaker_at_a_time"),
         ]
 

@@ -1,5 +1,4 @@
-"""Who may read and take part in debates, moderate them, and run or join live sessions.
-"""
+"""Who may read and take part in debates, moderate them, and run or join live sessions."""
 
 from __future__ import annotations
 
@@ -28,6 +27,7 @@ from assemblies.membership.rules import (
 # Reading a debate is reading its assembly. Taking part (posting, editing, reacting) is commenting in the
 # debate's space, unless muted. Authors always keep the right to delete what they wrote.
 
+
 def can_view_debate(user, debate) -> Verdict:
     return can_view_assembly(user, debate.assembly)
 
@@ -47,8 +47,10 @@ def muted_until(user, assembly: Assembly, now):
 def _not_muted(user, assembly: Assembly, now) -> Verdict:
     until = muted_until(user, assembly, now)
     if until is not None:
-        return refuse(_("A moderator muted you in this assembly until %(until)s.")
-                      % {"until": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")})
+        return refuse(
+            _("A moderator muted you in this assembly until %(until)s.")
+            % {"until": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")}
+        )
     return ALLOWED
 
 
@@ -124,6 +126,7 @@ def can_view_moderation_log(user, assembly: Assembly) -> Verdict:
 
 
 # Live sessions --------------------------------------------------------------------------------------------
+
 
 def can_run_session(user, assembly: Assembly) -> Verdict:
     if role_of(user, assembly) == Role.CONVENOR:

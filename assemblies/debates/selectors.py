@@ -96,8 +96,9 @@ def _page(queryset: QuerySet[Message], *, before: int | None, after: int | None,
     return rows, has_older, has_newer
 
 
-def newest_first(debate: Debate, *, before: int | None = None, after: int | None = None,
-                 size: int = PAGE_SIZE) -> MessagePage:
+def newest_first(
+    debate: Debate, *, before: int | None = None, after: int | None = None, size: int = PAGE_SIZE
+) -> MessagePage:
     rows, has_older, has_newer = _page(_messages(debate), before=before, after=after, size=size)
     return _continuations(_attach(rows, debate), has_older=has_older, has_newer=has_newer, after=after)
 
@@ -113,11 +114,13 @@ def _continuations(rows, *, has_older, has_newer, after) -> MessagePage:
     return page
 
 
-def threaded(debate: Debate, *, before: int | None = None, after: int | None = None,
-             size: int = PAGE_SIZE) -> MessagePage:
+def threaded(
+    debate: Debate, *, before: int | None = None, after: int | None = None, size: int = PAGE_SIZE
+) -> MessagePage:
     """A page of threads (first messages, newest first), each with all its replies, oldest first."""
-    roots, has_older, has_newer = _page(_messages(debate).filter(thread__isnull=True), before=before, after=after,
-                                        size=size)
+    roots, has_older, has_newer = _page(
+        _messages(debate).filter(thread__isnull=True), before=before, after=after, size=size
+    )
     page = _continuations(_attach(roots, debate), has_older=has_older, has_newer=has_newer, after=after)
     replies = _attach(list(_messages(debate).filter(thread__in=[root.pk for root in roots]).order_by("pk")), debate)
     children: dict[int, list[Message]] = {}
@@ -127,8 +130,9 @@ def threaded(debate: Debate, *, before: int | None = None, after: int | None = N
     return page
 
 
-def changed_since(debate: Debate, last_id: int, *, since=None,
-                  limit: int = CATCH_UP_LIMIT) -> tuple[list[Message], bool]:
+def changed_since(
+    debate: Debate, last_id: int, *, since=None, limit: int = CATCH_UP_LIMIT
+) -> tuple[list[Message], bool]:
     """What a client that last saw message `last_id` may have missed: the messages after it, and those
     changed (edited, deleted, moderated, reacted to) since `since` (the latest change it saw), or, when
     it does not say, since message `last_id` was posted. Oldest first; the flag says whether more
@@ -148,7 +152,8 @@ def reactions_by(user, messages) -> dict[int, set[str]]:
         return {}
     mine: dict[int, set[str]] = {}
     for message_id, kind in Reaction.objects.filter(user=user, message__in=[m.pk for m in messages]).values_list(
-            "message_id", "kind"):
+        "message_id", "kind"
+    ):
         mine.setdefault(message_id, set()).add(kind)
     return mine
 
@@ -161,7 +166,8 @@ def for_reader(user, debate: Debate, messages) -> bool:
     for message in messages:
         message.mine = mine.get(message.pk, ())
         message.show_hidden = message.hidden_at is not None and (
-            moderator or (user.is_authenticated and message.author_id == user.pk))
+            moderator or (user.is_authenticated and message.author_id == user.pk)
+        )
     return moderator
 
 
@@ -180,17 +186,23 @@ def has_flagged(user, message: Message) -> bool:
 
 # Moderation -------------------------------------------------------------------------------------------
 
+
 def moderation_log(assembly: Assembly) -> QuerySet[ModerationEntry]:
     """Newest first, with who acted on whom."""
-    return (ModerationEntry.objects.filter(assembly=assembly).select_related("actor", "target", "message__debate")
-            .defer("document").order_by("-number"))
+    return (
+        ModerationEntry.objects.filter(assembly=assembly)
+        .select_related("actor", "target", "message__debate")
+        .defer("document")
+        .order_by("-number")
+    )
 
 
 def flagged_messages(assembly: Assembly) -> QuerySet[Message]:
     """Messages still shown that someone flagged, most flagged first."""
     return (
-        Message.objects.filter(debate__assembly=assembly, hidden_at__isnull=True, deleted_at__isnull=True,
-                               flags__isnull=False)
+        Message.objects.filter(
+            debate__assembly=assembly, hidden_at__isnull=True, deleted_at__isnull=True, flags__isnull=False
+        )
         .select_related("author", "debate")
         .annotate(flag_count=Count("flags"))
         .order_by("-flag_count", "-pk")
@@ -198,10 +210,13 @@ def flagged_messages(assembly: Assembly) -> QuerySet[Message]:
 
 
 def muted_members(assembly: Assembly, now) -> QuerySet[Membership]:
-    return Membership.objects.filter(assembly=assembly, muted_until__gt=now).select_related("user").order_by("muted_until")
+    return (
+        Membership.objects.filter(assembly=assembly, muted_until__gt=now).select_related("user").order_by("muted_until")
+    )
 
 
 # Subjects ---------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Subject:
@@ -225,8 +240,7 @@ def subject_of(debate: Debate) -> Subject:
             item.space.assembly = debate.assembly
         return Subject(kind, item=item, space=debate.space)
     if kind == "contribution":
-        contribution = (Contribution.objects.select_related("space", "author", "target_item")
-                        .filter(pk=pk).first())
+        contribution = Contribution.objects.select_related("space", "author", "target_item").filter(pk=pk).first()
         if contribution is not None:
             contribution.space.assembly = debate.assembly
         return Subject(kind, contribution=contribution, space=debate.space)
@@ -249,6 +263,7 @@ def subject_title(debate: Debate, subject: Subject | None = None) -> str:
 
 # Live sessions ----------------------------------------------------------------------------------------
 
+
 def agenda_candidates(assembly: Assembly) -> list[tuple[str, str]]:
     """What a session's agenda can hold, as (key, label): the spaces, the proposals and amendments
     still under discussion, and any other debate already open (polls, items)."""
@@ -257,8 +272,11 @@ def agenda_candidates(assembly: Assembly) -> list[tuple[str, str]]:
     live = Contribution.objects.filter(space__assembly=assembly, status__in=["open", "tabled"]).order_by("-pk")[:50]
     options += [(f"contribution:{c.pk}", str(c)) for c in live]
     taken = {key for key, _label in options}
-    others = [debate for debate in Debate.objects.filter(assembly=assembly).select_related("space").order_by("-pk")[:50]
-              if debate.subject_key not in taken]
+    others = [
+        debate
+        for debate in Debate.objects.filter(assembly=assembly).select_related("space").order_by("-pk")[:50]
+        if debate.subject_key not in taken
+    ]
     titles = _subject_titles(others)
     options += [(debate.subject_key, titles[debate.subject_key]) for debate in others]
     return options
@@ -272,13 +290,18 @@ def _subject_titles(debates: list[Debate]) -> dict[str, str]:
             ids[debate.subject_kind].append(debate.subject_id)
     found: dict[str, str] = {}
     if ids["item"]:
-        found.update((f"item:{pk}", ref) for pk, ref in Item.objects.filter(pk__in=ids["item"]).values_list("pk", "ref"))
+        found.update(
+            (f"item:{pk}", ref) for pk, ref in Item.objects.filter(pk__in=ids["item"]).values_list("pk", "ref")
+        )
     if ids["contribution"]:
-        found.update((f"contribution:{c.pk}", str(c)) for c in
-                     Contribution.objects.filter(pk__in=ids["contribution"]).only("pk", "title", "kind"))
+        found.update(
+            (f"contribution:{c.pk}", str(c))
+            for c in Contribution.objects.filter(pk__in=ids["contribution"]).only("pk", "title", "kind")
+        )
     if ids["poll"]:
-        found.update((f"poll:{pk}", title) for pk, title in
-                     Poll.objects.filter(pk__in=ids["poll"]).values_list("pk", "title"))
+        found.update(
+            (f"poll:{pk}", title) for pk, title in Poll.objects.filter(pk__in=ids["poll"]).values_list("pk", "title")
+        )
     titles = {}
     for debate in debates:
         title = found.get(debate.subject_key)
@@ -296,7 +319,9 @@ def sessions_of(assembly: Assembly):
 
 
 def session_in(assembly: Assembly, pk: int):
-    session = LiveSession.objects.select_related("chair", "current_point__debate").filter(assembly=assembly, pk=pk).first()
+    session = (
+        LiveSession.objects.select_related("chair", "current_point__debate").filter(assembly=assembly, pk=pk).first()
+    )
     if session is not None:
         session.assembly = assembly
     return session
@@ -315,10 +340,25 @@ def own_request(session, user):
 TIMELINE_REVISIONS = 8
 TIMELINE_AMENDMENTS = 8
 # Same-instant steps keep the order of the story (a revision recorded with its adoption comes first).
-_ORDER = {kind: position for position, kind in enumerate((
-    "proposed", "earlier_revisions", "revised", "earlier_amendments", "amendment", "cosigned", "debated",
-    "tabled", "voted", "adopted", "rejected", "withdrawn",
-))}
+_ORDER = {
+    kind: position
+    for position, kind in enumerate(
+        (
+            "proposed",
+            "earlier_revisions",
+            "revised",
+            "earlier_amendments",
+            "amendment",
+            "cosigned",
+            "debated",
+            "tabled",
+            "voted",
+            "adopted",
+            "rejected",
+            "withdrawn",
+        )
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -381,26 +421,46 @@ def life_of(contribution: Contribution) -> Life:
     facts = (
         Contribution.objects.filter(pk=contribution.pk)
         .annotate(
-            support_count=Coalesce(Subquery(supports.annotate(n=Count("pk")).values("n")[:1],
-                                            output_field=IntegerField()), 0),
+            support_count=Coalesce(
+                Subquery(supports.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0
+            ),
             first_support=Subquery(supports.annotate(first=Min("created_at")).values("first")[:1]),
             debate_id=Subquery(debates.values("pk")[:1]),
             message_count=Coalesce(Subquery(debates.values("n")[:1], output_field=IntegerField()), 0),
             first_message=Subquery(debates.values("first")[:1]),
             last_message=Subquery(debates.values("last")[:1]),
-            adopted_number=Subquery(
-                RoadmapVersion.objects.filter(contribution=OuterRef("pk")).values("number")[:1]
+            adopted_number=Subquery(RoadmapVersion.objects.filter(contribution=OuterRef("pk")).values("number")[:1]),
+            amendment_count=Coalesce(
+                Subquery(
+                    Contribution.objects.filter(target_proposal=OuterRef("pk"))
+                    .order_by()
+                    .values("target_proposal")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
             ),
-            amendment_count=Coalesce(Subquery(
-                Contribution.objects.filter(target_proposal=OuterRef("pk")).order_by().values("target_proposal")
-                .annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
         )
-        .values("support_count", "first_support", "debate_id", "message_count", "first_message", "last_message",
-                "adopted_number", "amendment_count")
+        .values(
+            "support_count",
+            "first_support",
+            "debate_id",
+            "message_count",
+            "first_message",
+            "last_message",
+            "adopted_number",
+            "amendment_count",
+        )
         .get()
     )
-    life = Life(contribution=contribution, support_count=facts["support_count"], message_count=facts["message_count"],
-                debate_id=facts["debate_id"], adopted_number=facts["adopted_number"])
+    life = Life(
+        contribution=contribution,
+        support_count=facts["support_count"],
+        message_count=facts["message_count"],
+        debate_id=facts["debate_id"],
+        adopted_number=facts["adopted_number"],
+    )
     steps = life.steps
     steps.append(Step("proposed", contribution.created_at, who=contribution.author.name, note=contribution.kind))
 
@@ -408,39 +468,61 @@ def life_of(contribution: Contribution) -> Life:
     first_listed = max(2, newest - TIMELINE_REVISIONS + 1)
     if first_listed > 2:
         steps.append(Step("earlier_revisions", contribution.created_at, number=first_listed - 2))
-    revisions = (ContributionRevision.objects.filter(contribution=contribution, number__gte=first_listed)
-                 .order_by("number").values_list("number", "note", "created_at"))
+    revisions = (
+        ContributionRevision.objects.filter(contribution=contribution, number__gte=first_listed)
+        .order_by("number")
+        .values_list("number", "note", "created_at")
+    )
     steps += [Step("revised", at, number=number, note=note) for number, note, at in revisions]
 
     if contribution.kind == Contribution.Kind.PROPOSAL and facts["amendment_count"]:
         amendments = list(
-            Contribution.objects.filter(target_proposal=contribution).select_related("author")
+            Contribution.objects.filter(target_proposal=contribution)
+            .select_related("author")
             .only("pk", "title", "status", "created_at", "author__display_name", "author__email")
             .order_by("-created_at", "-pk")[:TIMELINE_AMENDMENTS]
         )
         if facts["amendment_count"] > len(amendments):
-            steps.append(Step("earlier_amendments", contribution.created_at,
-                              number=facts["amendment_count"] - len(amendments)))
-        steps += [Step("amendment", a.created_at, who=a.author.name, number=a.pk, note=a.title, status=a.status)
-                  for a in amendments]
+            steps.append(
+                Step("earlier_amendments", contribution.created_at, number=facts["amendment_count"] - len(amendments))
+            )
+        steps += [
+            Step("amendment", a.created_at, who=a.author.name, number=a.pk, note=a.title, status=a.status)
+            for a in amendments
+        ]
 
     if facts["support_count"]:
         steps.append(Step("cosigned", facts["first_support"], number=facts["support_count"]))
     if facts["message_count"]:
-        steps.append(Step("debated", facts["first_message"], number=facts["message_count"],
-                          last_at=facts["last_message"]))
+        steps.append(
+            Step("debated", facts["first_message"], number=facts["message_count"], last_at=facts["last_message"])
+        )
     if contribution.tabled_at is not None:
         steps.append(Step("tabled", contribution.tabled_at))
 
     life.polls = [
-        PollSeen(public_id=p["public_id"], title=p["title"], status=p["status"], opened_at=p["opened_at"],
-                 closed_at=p["closed_at"], fingerprint=p["fingerprint"], result_entry=p["result_entry"])
+        PollSeen(
+            public_id=p["public_id"],
+            title=p["title"],
+            status=p["status"],
+            opened_at=p["opened_at"],
+            closed_at=p["closed_at"],
+            fingerprint=p["fingerprint"],
+            result_entry=p["result_entry"],
+        )
         for p in contribution.polls.order_by("created_at", "pk").values(
-            "public_id", "title", "status", "opened_at", "closed_at", "fingerprint", "result_entry", "created_at")
+            "public_id", "title", "status", "opened_at", "closed_at", "fingerprint", "result_entry", "created_at"
+        )
     ]
     for poll in life.polls:
-        steps.append(Step("voted", poll.closed_at or poll.opened_at or contribution.tabled_at or contribution.created_at,
-                          poll=poll, status=poll.status))
+        steps.append(
+            Step(
+                "voted",
+                poll.closed_at or poll.opened_at or contribution.tabled_at or contribution.created_at,
+                poll=poll,
+                status=poll.status,
+            )
+        )
 
     decided_at = contribution.decided_at or contribution.updated_at
     if contribution.status == Contribution.Status.ADOPTED:

@@ -62,6 +62,7 @@ def role_of(user, assembly: Assembly) -> str | None:
 
 # Assemblies ------------------------------------------------------------------------------------------
 
+
 def can_view_assembly(user, assembly: Assembly) -> Verdict:
     if assembly.is_public or role_of(user, assembly):
         return ALLOWED
@@ -104,6 +105,7 @@ def can_leave(user, assembly: Assembly) -> Verdict:
 
 
 # Spaces and the roadmap ---------------------------------------------------------------------------------
+
 
 def can_set_phase(user, space: Space) -> Verdict:
     if role_of(user, space.assembly) == Role.CONVENOR:

@@ -35,8 +35,13 @@ def space_by_code(assembly: Assembly, code: str) -> Space | None:
 
 # Membership -------------------------------------------------------------------------------------------
 
+
 def members_of(assembly: Assembly) -> QuerySet[Membership]:
-    return Membership.objects.filter(assembly=assembly).select_related("user").order_by("user__display_name", "user__email")
+    return (
+        Membership.objects.filter(assembly=assembly)
+        .select_related("user")
+        .order_by("user__display_name", "user__email")
+    )
 
 
 def active_join_links(assembly: Assembly) -> QuerySet[JoinLink]:
@@ -44,8 +49,14 @@ def active_join_links(assembly: Assembly) -> QuerySet[JoinLink]:
 
 
 def pending_join_requests(assembly: Assembly) -> QuerySet[JoinRequest]:
-    return JoinRequest.objects.filter(assembly=assembly, status=JoinRequest.Status.PENDING).select_related("user").order_by("created_at")
+    return (
+        JoinRequest.objects.filter(assembly=assembly, status=JoinRequest.Status.PENDING)
+        .select_related("user")
+        .order_by("created_at")
+    )
 
 
 def pending_invitations(assembly: Assembly, now):
-    return assembly.invitations.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now).order_by("-created_at")
+    return assembly.invitations.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now).order_by(
+        "-created_at"
+    )

@@ -19,11 +19,11 @@ class Roadmap(models.Model):
     # The current version; moved only by `services.roadmap`, under a row lock on this roadmap.
     head = models.OneToOneField("RoadmapVersion", on_delete=models.PROTECT, null=True, related_name="+")
 
-    def __str__(self):
-        return self.title
-
     class Meta:
         db_table = "assemblies_roadmap"  # named before the split into apps by role
+
+    def __str__(self):
+        return self.title
 
 
 class RoadmapVersion(models.Model):
@@ -157,9 +157,11 @@ class Contribution(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="amendment_has_exactly_one_target",
-                condition=(Q(kind="proposal", target_item__isnull=True, target_proposal__isnull=True, change="")
-                           | Q(kind="amendment", target_item__isnull=False, target_proposal__isnull=True)
-                           | Q(kind="amendment", target_item__isnull=True, target_proposal__isnull=False)),
+                condition=(
+                    Q(kind="proposal", target_item__isnull=True, target_proposal__isnull=True, change="")
+                    | Q(kind="amendment", target_item__isnull=False, target_proposal__isnull=True)
+                    | Q(kind="amendment", target_item__isnull=True, target_proposal__isnull=False)
+                ),
             ),
         ]
 

@@ -1,5 +1,4 @@
-"""Who may change the roadmap, propose, amend, support, table and decide contributions.
-"""
+"""Who may change the roadmap, propose, amend, support, table and decide contributions."""
 
 from __future__ import annotations
 
@@ -59,6 +58,7 @@ def can_amend_proposal(user, proposal: Contribution) -> Verdict:
 
 
 # Contributions ------------------------------------------------------------------------------------------
+
 
 def can_view_contribution(user, contribution: Contribution) -> Verdict:
     return can_view_assembly(user, contribution.space.assembly)

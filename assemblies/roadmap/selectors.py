@@ -128,18 +128,25 @@ def item_history(item: Item) -> list[ItemState]:
         .order_by("version__number")
     )
     present = {row.version.number: row for row in rows}
-    numbers = RoadmapVersion.objects.filter(roadmap_id=item.roadmap_id).order_by("number").values_list("number", flat=True)
+    numbers = (
+        RoadmapVersion.objects.filter(roadmap_id=item.roadmap_id).order_by("number").values_list("number", flat=True)
+    )
     states = []
     for number in numbers:
         row = present.get(number)
         states.append(
-            ItemState(version=row.version if row else None, number=number, text=row.text if row else None,
-                      priority=row.priority if row else None)
+            ItemState(
+                version=row.version if row else None,
+                number=number,
+                text=row.text if row else None,
+                priority=row.priority if row else None,
+            )
         )
     return states
 
 
 # Contributions ----------------------------------------------------------------------------------------
+
 
 def _status_order():
     return Case(
@@ -184,8 +191,9 @@ def contribution_in(assembly: Assembly, pk: int) -> Contribution | None:
     """A contribution of this assembly with what its page and the rules read, in one query."""
     contribution = (
         Contribution.objects.filter(pk=pk, space__assembly=assembly)
-        .select_related("space", "author", "target_item__roadmap", "target_item__space", "target_proposal",
-                        "base_version")
+        .select_related(
+            "space", "author", "target_item__roadmap", "target_item__space", "target_proposal", "base_version"
+        )
         .defer("base_version__document", "target_proposal__base_text")
         .first()
     )
@@ -216,7 +224,7 @@ def adopted_version(contribution: Contribution) -> RoadmapVersion | None:
 # Read queries of what became of things: the life of a proposal or amendment, a member's own
 # contributions, the changes between two versions, the version (and decision) behind every item's text,
 # and the roadmap's published editions.
-# 
+#
 # Each function runs a fixed number of queries, whatever the number of revisions, co-signers, messages,
 # polls or versions. Nothing here changes state (the services) or decides who may see what
 # (the rules): callers pass what they were allowed to see. Polls are read through the
@@ -225,15 +233,20 @@ def adopted_version(contribution: Contribution) -> RoadmapVersion | None:
 POLL_OPEN = "open"  # polls.models.Poll.Status.OPEN, named here so that this module needs no polls import
 
 
-
 # A member's contributions --------------------------------------------------------------------------------
+
 
 def with_outcomes(contributions: QuerySet[Contribution]) -> QuerySet[Contribution]:
     """The contributions, newest first, each with its assembly, author and target, `support_count`,
     `adopted_number` (the roadmap version it created) and `open_poll` (the public id of an open poll it
     is in, or None): one query per page, whatever the number of assemblies."""
-    supports = (Support.objects.filter(contribution=OuterRef("pk")).order_by().values("contribution")
-                .annotate(n=Count("pk")).values("n")[:1])
+    supports = (
+        Support.objects.filter(contribution=OuterRef("pk"))
+        .order_by()
+        .values("contribution")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
     return (
         contributions.select_related("space__assembly", "author", "target_item", "target_proposal")
         .defer("text", "base_text", "target_proposal__text", "target_proposal__base_text")
@@ -242,7 +255,8 @@ def with_outcomes(contributions: QuerySet[Contribution]) -> QuerySet[Contributio
             adopted_number=Subquery(RoadmapVersion.objects.filter(contribution=OuterRef("pk")).values("number")[:1]),
             open_poll=Subquery(
                 Contribution.objects.filter(pk=OuterRef("pk"), polls__status=POLL_OPEN)
-                .order_by("-polls__created_at").values("polls__public_id")[:1]
+                .order_by("-polls__created_at")
+                .values("polls__public_id")[:1]
             ),
         )
         .order_by("-created_at", "-pk")
@@ -260,6 +274,7 @@ def cosigned_by(user, visible: QuerySet[Contribution]) -> QuerySet[Contribution]
 
 
 # Changes between versions, and the origin of every item's text -------------------------------------------------
+
 
 def decision_in(document: dict) -> dict:
     """The decision a version's hashed provenance records (a poll's id, fingerprint and result entry, a
@@ -289,7 +304,9 @@ def changes_between(roadmap: Roadmap, after: int, upto: int) -> list[Change]:
     documents. Two queries."""
     versions = list(
         RoadmapVersion.objects.filter(roadmap=roadmap, number__gt=after, number__lte=upto)
-        .select_related("contribution").defer("contribution__text", "contribution__base_text").order_by("number")
+        .select_related("contribution")
+        .defer("contribution__text", "contribution__base_text")
+        .order_by("number")
     )
     # The titles of the polls that decided them, through the contributions they were put to.
     titles = {
@@ -302,15 +319,20 @@ def changes_between(roadmap: Roadmap, after: int, upto: int) -> list[Change]:
     for version in versions:
         provenance = json.loads(bytes(version.document)).get("provenance", {})
         contribution = version.contribution
-        changes.append(Change(
-            number=version.number, kind=version.kind, created_at=version.created_at,
-            item_ref=str(provenance.get("item") or ""), space_code=str(provenance.get("space") or ""),
-            contribution_id=version.contribution_id,
-            contribution_title=str(contribution) if contribution is not None else "",
-            reason=version.reason,
-            decision=decision_in({"provenance": provenance}),
-            poll_title=titles.get((version.contribution_id, version.poll_ref), ""),
-        ))
+        changes.append(
+            Change(
+                number=version.number,
+                kind=version.kind,
+                created_at=version.created_at,
+                item_ref=str(provenance.get("item") or ""),
+                space_code=str(provenance.get("space") or ""),
+                contribution_id=version.contribution_id,
+                contribution_title=str(contribution) if contribution is not None else "",
+                reason=version.reason,
+                decision=decision_in({"provenance": provenance}),
+                poll_title=titles.get((version.contribution_id, version.poll_ref), ""),
+            )
+        )
     return changes
 
 
@@ -342,9 +364,8 @@ def item_origins(version: RoadmapVersion, *, refs=None) -> dict[str, Origin]:
     rows = VersionItem.objects.filter(version__roadmap_id=version.roadmap_id, version__number__lte=version.number)
     if refs is not None:
         rows = rows.filter(item__ref__in=list(refs))
-    rows = (
-        rows.order_by("item_id", "version__number")
-        .values_list("item_id", "item__ref", "version__number", "text", "priority")
+    rows = rows.order_by("item_id", "version__number").values_list(
+        "item_id", "item__ref", "version__number", "text", "priority"
     )
     text_from: dict[str, int] = {}
     priority_from: dict[str, int] = {}
@@ -379,16 +400,22 @@ def item_origins(version: RoadmapVersion, *, refs=None) -> dict[str, Origin]:
     decided = [number for number in numbers if versions[number].poll_ref or versions[number].contribution_id]
     decisions = {
         number: decision_in(json.loads(bytes(document)))
-        for number, document in RoadmapVersion.objects.filter(roadmap_id=version.roadmap_id, number__in=decided)
-        .values_list("number", "document")
+        for number, document in RoadmapVersion.objects.filter(
+            roadmap_id=version.roadmap_id, number__in=decided
+        ).values_list("number", "document")
     }
 
     def origin(number: int, **extra) -> Origin:
         found = versions[number]
         return Origin(
-            number=number, kind=found.kind, created_at=found.created_at, contribution_id=found.contribution_id,
-            contribution_title=str(found.contribution) if found.contribution_id else "", reason=found.reason,
-            decision=decisions.get(number, {}), **extra,
+            number=number,
+            kind=found.kind,
+            created_at=found.created_at,
+            contribution_id=found.contribution_id,
+            contribution_title=str(found.contribution) if found.contribution_id else "",
+            reason=found.reason,
+            decision=decisions.get(number, {}),
+            **extra,
         )
 
     return {
@@ -401,23 +428,35 @@ def versions_by_numbers(roadmap_id: int, numbers) -> QuerySet[RoadmapVersion]:
     """Versions without their documents, with the contribution that made them (its title only)."""
     return (
         RoadmapVersion.objects.filter(roadmap_id=roadmap_id, number__in=list(numbers))
-        .select_related("contribution").only("number", "kind", "created_at", "reason", "poll_ref", "contribution_id",
-                                             "contribution__title", "contribution__kind")
+        .select_related("contribution")
+        .only(
+            "number",
+            "kind",
+            "created_at",
+            "reason",
+            "poll_ref",
+            "contribution_id",
+            "contribution__title",
+            "contribution__kind",
+        )
     )
 
 
 # Editions -------------------------------------------------------------------------------------------------
 
+
 def editions_of(roadmap: Roadmap) -> QuerySet[Edition]:
     """The roadmap's editions, newest version first, each with its version (without the document)."""
     return (
-        Edition.objects.filter(roadmap=roadmap).select_related("version", "published_by")
-        .defer("version__document", "notes").order_by("-version__number")
+        Edition.objects.filter(roadmap=roadmap)
+        .select_related("version", "published_by")
+        .defer("version__document", "notes")
+        .order_by("-version__number")
     )
 
 
 def edition_by_slug(roadmap: Roadmap, slug: str) -> Edition | None:
-    edition = (Edition.objects.filter(roadmap=roadmap, slug=slug).select_related("version", "published_by").first())
+    edition = Edition.objects.filter(roadmap=roadmap, slug=slug).select_related("version", "published_by").first()
     if edition is not None:
         edition.roadmap = roadmap
         edition.version.roadmap = roadmap
@@ -444,13 +483,23 @@ def spaces_with_counts(assembly: Assembly, head_id: int | None) -> QuerySet[Spac
     tabled contributions), in one query."""
     items = (
         VersionItem.objects.filter(version_id=head_id, space=OuterRef("pk"))
-        .order_by().values("space").annotate(count=Count("pk")).values("count")
+        .order_by()
+        .values("space")
+        .annotate(count=Count("pk"))
+        .values("count")
     )
     live = (
         Contribution.objects.filter(space=OuterRef("pk"), status__in=LIVE_STATUSES)
-        .order_by().values("space").annotate(count=Count("pk")).values("count")
+        .order_by()
+        .values("space")
+        .annotate(count=Count("pk"))
+        .values("count")
     )
-    return Space.objects.filter(assembly=assembly).annotate(
-        item_count=Coalesce(Subquery(items, output_field=IntegerField()), Value(0)),
-        open_count=Coalesce(Subquery(live, output_field=IntegerField()), Value(0)),
-    ).order_by("position")
+    return (
+        Space.objects.filter(assembly=assembly)
+        .annotate(
+            item_count=Coalesce(Subquery(items, output_field=IntegerField()), Value(0)),
+            open_count=Coalesce(Subquery(live, output_field=IntegerField()), Value(0)),
+        )
+        .order_by("position")
+    )

@@ -13,7 +13,9 @@ from assemblies.debates.models import MESSAGE_MAX, Stance
 
 class PostForm(forms.Form):
     text = forms.CharField(
-        label=_("Your message"), required=False, strip=False,
+        label=_("Your message"),
+        required=False,
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": MESSAGE_MAX}),
         help_text=_("Markdown: *emphasis*, **strong**, lists, quotes and links."),
     )
@@ -23,8 +25,12 @@ class PostForm(forms.Form):
 
 
 class EditMessageForm(forms.Form):
-    text = forms.CharField(label=_("Message"), required=False, strip=False,
-                           widget=forms.Textarea(attrs={"rows": 6, "maxlength": MESSAGE_MAX}))
+    text = forms.CharField(
+        label=_("Message"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": MESSAGE_MAX}),
+    )
     stance = forms.ChoiceField(label=_("Stance"), choices=Stance.choices, required=False)
 
 
@@ -44,8 +50,13 @@ MUTE_DURATIONS = {
 class MuteForm(forms.Form):
     duration = forms.ChoiceField(
         label=_("For"),
-        choices=[("15m", _("15 minutes")), ("1h", _("an hour")), ("1d", _("a day")), ("7d", _("a week")),
-                 ("30d", _("30 days"))],
+        choices=[
+            ("15m", _("15 minutes")),
+            ("1h", _("an hour")),
+            ("1d", _("a day")),
+            ("7d", _("a week")),
+            ("30d", _("30 days")),
+        ],
         initial="1h",
     )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
@@ -57,9 +68,16 @@ class MuteForm(forms.Form):
 class StartSessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     speaking_seconds = forms.TypedChoiceField(
-        label=_("Speaking time"), coerce=int, initial=120,
-        choices=[(60, _("1 minute")), (120, _("2 minutes")), (180, _("3 minutes")), (300, _("5 minutes")),
-                 (600, _("10 minutes"))],
+        label=_("Speaking time"),
+        coerce=int,
+        initial=120,
+        choices=[
+            (60, _("1 minute")),
+            (120, _("2 minutes")),
+            (180, _("3 minutes")),
+            (300, _("5 minutes")),
+            (600, _("10 minutes")),
+        ],
     )
     agenda = forms.MultipleChoiceField(label=_("Agenda, in this order"), widget=forms.CheckboxSelectMultiple)
 

@@ -1,5 +1,4 @@
-"""Forms of assemblies and their members.
-"""
+"""Forms of assemblies and their members."""
 
 from __future__ import annotations
 
@@ -14,15 +13,23 @@ from frontend.forms.roadmap import _text_area
 class AssemblyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     slug = forms.CharField(
-        label=_("Short name in addresses"), required=False, max_length=60,
+        label=_("Short name in addresses"),
+        required=False,
+        max_length=60,
         help_text=_("Letters, digits and dashes; made from the name when left empty."),
     )
-    description = forms.CharField(label=_("Description"), required=False, widget=_text_area(5),
-                                  help_text=_("Markdown is allowed."))
-    visibility = forms.ChoiceField(label=_("Who can read it"), choices=Assembly.Visibility.choices,
-                                   initial=Assembly.Visibility.PUBLIC, widget=forms.RadioSelect)
-    languages = forms.MultipleChoiceField(label=_("Working languages"), required=False, choices=settings.LANGUAGES,
-                                          widget=forms.CheckboxSelectMultiple)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=_text_area(5), help_text=_("Markdown is allowed.")
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who can read it"),
+        choices=Assembly.Visibility.choices,
+        initial=Assembly.Visibility.PUBLIC,
+        widget=forms.RadioSelect,
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Working languages"), required=False, choices=settings.LANGUAGES, widget=forms.CheckboxSelectMultiple
+    )
 
 
 class JoinRequestForm(forms.Form):
@@ -39,8 +46,9 @@ class RoleForm(forms.Form):
 
 
 class JoinRequestDecisionForm(forms.Form):
-    accept = forms.TypedChoiceField(choices=[("yes", _("Accept")), ("no", _("Refuse"))],
-                                    coerce=lambda value: value == "yes")
+    accept = forms.TypedChoiceField(
+        choices=[("yes", _("Accept")), ("no", _("Refuse"))], coerce=lambda value: value == "yes"
+    )
 
 
 class PhaseForm(forms.Form):

@@ -50,45 +50,100 @@ def _number(**attrs):
 
 class PollForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    question = forms.CharField(label=gettext_lazy("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    subject = forms.ChoiceField(label=gettext_lazy("What the poll decides"), choices=SUBJECT_CHOICES, widget=forms.RadioSelect,
-                                initial="motion")
+    question = forms.CharField(
+        label=gettext_lazy("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    subject = forms.ChoiceField(
+        label=gettext_lazy("What the poll decides"), choices=SUBJECT_CHOICES, widget=forms.RadioSelect, initial="motion"
+    )
     options_text = forms.CharField(
-        label=gettext_lazy("Options, one per line"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=gettext_lazy("Options, one per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("For a motion with another method than yes/no/abstain, or an election."),
     )
-    contribution = forms.ModelChoiceField(label=gettext_lazy("Tabled amendment or proposal"), queryset=None, required=False)
+    contribution = forms.ModelChoiceField(
+        label=gettext_lazy("Tabled amendment or proposal"), queryset=None, required=False
+    )
     item = forms.ModelChoiceField(label=gettext_lazy("Item with competing amendments"), queryset=None, required=False)
-    space = forms.ModelChoiceField(label=gettext_lazy("Space"), queryset=None, required=False,
-                                   help_text=gettext_lazy("For priorities: whose items are prioritised."))
+    space = forms.ModelChoiceField(
+        label=gettext_lazy("Space"),
+        queryset=None,
+        required=False,
+        help_text=gettext_lazy("For priorities: whose items are prioritised."),
+    )
     kind = forms.ChoiceField(label=gettext_lazy("Method"), choices=METHOD_CHOICES, initial="yes-no-abstain")
-    threshold_num = forms.IntegerField(label=gettext_lazy("Threshold: more than … (numerator)"), min_value=0, initial=1,
-                                       widget=_number())
-    threshold_den = forms.IntegerField(label=gettext_lazy("… out of (denominator)"), min_value=1, initial=2, widget=_number(),
-                                       help_text=gettext_lazy("1 out of 2 is a simple majority; 2 out of 3, two thirds."))
-    base = forms.ChoiceField(label=gettext_lazy("Counted against"), initial="cast", choices=[
-        ("cast", gettext_lazy("The yes and no votes cast")), ("eligible", gettext_lazy("The whole eligible weight"))])
-    quorum = forms.IntegerField(label=gettext_lazy("Quorum (ballots, abstentions included)"), min_value=0, initial=0,
-                                widget=_number())
+    threshold_num = forms.IntegerField(
+        label=gettext_lazy("Threshold: more than … (numerator)"), min_value=0, initial=1, widget=_number()
+    )
+    threshold_den = forms.IntegerField(
+        label=gettext_lazy("… out of (denominator)"),
+        min_value=1,
+        initial=2,
+        widget=_number(),
+        help_text=gettext_lazy("1 out of 2 is a simple majority; 2 out of 3, two thirds."),
+    )
+    base = forms.ChoiceField(
+        label=gettext_lazy("Counted against"),
+        initial="cast",
+        choices=[
+            ("cast", gettext_lazy("The yes and no votes cast")),
+            ("eligible", gettext_lazy("The whole eligible weight")),
+        ],
+    )
+    quorum = forms.IntegerField(
+        label=gettext_lazy("Quorum (ballots, abstentions included)"), min_value=0, initial=0, widget=_number()
+    )
     seats = forms.IntegerField(label=gettext_lazy("Winners (seats)"), min_value=1, initial=1, widget=_number())
-    approval_min = forms.IntegerField(label=gettext_lazy("Approval: at least"), min_value=0, initial=0, widget=_number())
-    approval_max = forms.IntegerField(label=gettext_lazy("Approval: at most"), min_value=1, required=False, widget=_number(),
-                                      help_text=gettext_lazy("Empty: any number of options."))
-    budget = forms.IntegerField(label=gettext_lazy("Dot voting: points per ballot"), min_value=1, initial=10, widget=_number())
+    approval_min = forms.IntegerField(
+        label=gettext_lazy("Approval: at least"), min_value=0, initial=0, widget=_number()
+    )
+    approval_max = forms.IntegerField(
+        label=gettext_lazy("Approval: at most"),
+        min_value=1,
+        required=False,
+        widget=_number(),
+        help_text=gettext_lazy("Empty: any number of options."),
+    )
+    budget = forms.IntegerField(
+        label=gettext_lazy("Dot voting: points per ballot"), min_value=1, initial=10, widget=_number()
+    )
     max_score = forms.IntegerField(label=gettext_lazy("Score: highest score"), min_value=1, initial=5, widget=_number())
-    grades = forms.CharField(label=gettext_lazy("Majority judgment: grades, worst first, one per line"), required=False,
-                             initial=DEFAULT_GRADES, widget=forms.Textarea(attrs={"rows": 5}))
-    secrecy = forms.ChoiceField(label=gettext_lazy("Secrecy"), choices=Poll.Secrecy.choices, widget=forms.RadioSelect,
-                                initial=Poll.Secrecy.ROLL_CALL)
-    revote = forms.ChoiceField(label=gettext_lazy("Voting again"), choices=Poll.Revote.choices, widget=forms.RadioSelect,
-                               initial=Poll.Revote.LAST_COUNTS)
-    delivery = forms.ChoiceField(label=gettext_lazy("Voting codes of a secret poll"), choices=Poll.Delivery.choices,
-                                 widget=forms.RadioSelect, initial=Poll.Delivery.EMAIL)
-    opens_at = forms.DateTimeField(label=gettext_lazy("Opens at"), required=False, widget=_DATETIME,
-                                   help_text=gettext_lazy("Empty: as soon as a convenor opens it."))
+    grades = forms.CharField(
+        label=gettext_lazy("Majority judgment: grades, worst first, one per line"),
+        required=False,
+        initial=DEFAULT_GRADES,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    secrecy = forms.ChoiceField(
+        label=gettext_lazy("Secrecy"),
+        choices=Poll.Secrecy.choices,
+        widget=forms.RadioSelect,
+        initial=Poll.Secrecy.ROLL_CALL,
+    )
+    revote = forms.ChoiceField(
+        label=gettext_lazy("Voting again"),
+        choices=Poll.Revote.choices,
+        widget=forms.RadioSelect,
+        initial=Poll.Revote.LAST_COUNTS,
+    )
+    delivery = forms.ChoiceField(
+        label=gettext_lazy("Voting codes of a secret poll"),
+        choices=Poll.Delivery.choices,
+        widget=forms.RadioSelect,
+        initial=Poll.Delivery.EMAIL,
+    )
+    opens_at = forms.DateTimeField(
+        label=gettext_lazy("Opens at"),
+        required=False,
+        widget=_DATETIME,
+        help_text=gettext_lazy("Empty: as soon as a convenor opens it."),
+    )
     closes_at = forms.DateTimeField(label=gettext_lazy("Closes at"), widget=_DATETIME)
     weights = forms.CharField(
-        label=gettext_lazy("Weights (roll-call only)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Weights (roll-call only)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("One line per member with a weight other than 1: “email address = weight”."),
     )
 
@@ -123,13 +178,20 @@ class PollForm(forms.Form):
     def _subject(self, cleaned, subject, kind):
         if subject in ("motion", "election"):
             if kind == "yes-no-abstain":
-                return selectors.Subject(type="motion", refs=[], contributions=[], options=selectors.yes_no_abstain_options(),
-                                         space=cleaned.get("space"))
+                return selectors.Subject(
+                    type="motion",
+                    refs=[],
+                    contributions=[],
+                    options=selectors.yes_no_abstain_options(),
+                    space=cleaned.get("space"),
+                )
             options = selectors.listed_options(cleaned.get("options_text", "").splitlines())
             if len(options) < 2:
                 self.add_error("options_text", _("List at least two options, one per line."))
                 return None
-            return selectors.Subject(type=subject, refs=[], contributions=[], options=options, space=cleaned.get("space"))
+            return selectors.Subject(
+                type=subject, refs=[], contributions=[], options=options, space=cleaned.get("space")
+            )
         if subject == "contribution":
             if cleaned.get("contribution") is None:
                 self.add_error("contribution", _("Choose the tabled amendment or proposal."))
@@ -152,8 +214,11 @@ class PollForm(forms.Form):
     def _method(self, cleaned, kind, option_count):
         method = {"kind": kind}
         if kind == "yes-no-abstain":
-            method.update(threshold={"num": cleaned["threshold_num"], "den": cleaned["threshold_den"]},
-                          base=cleaned["base"], quorum=cleaned["quorum"])
+            method.update(
+                threshold={"num": cleaned["threshold_num"], "den": cleaned["threshold_den"]},
+                base=cleaned["base"],
+                quorum=cleaned["quorum"],
+            )
         elif kind == "approval":
             method.update(min=cleaned["approval_min"], max=cleaned.get("approval_max") or option_count)
         elif kind == "dot":
@@ -182,7 +247,9 @@ class PollForm(forms.Form):
             email, _sep, weight = line.rpartition("=")
             user_id = members.get(email.strip().lower())
             if user_id is None or not weight.strip().isdigit() or int(weight) < 1:
-                self.add_error("weights", _("Line %(n)d: write “email address of a member = whole number”.") % {"n": number})
+                self.add_error(
+                    "weights", _("Line %(n)d: write “email address of a member = whole number”.") % {"n": number}
+                )
                 continue
             weights[str(user_id)] = int(weight)
         return weights
@@ -198,17 +265,27 @@ class BallotForm(forms.Form):
         self.option_fields: list[tuple[str, str]] = []  # (field name, option id)
         if with_code:
             self.fields["code"] = forms.CharField(
-                label=_("Your voting code"), max_length=64,
-                help_text=_("24 letters and digits, as on your credential sheet or email; dashes and spaces do not matter."),
-                widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+                label=_("Your voting code"),
+                max_length=64,
+                help_text=_(
+                    "24 letters and digits, as on your credential sheet or email; dashes and spaces do not matter."
+                ),
+                widget=forms.TextInput(
+                    attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+                ),
             )
         method, options = poll.method, poll.options
         labelled = [(o["id"], o["label"]) for o in options]
         if self.kind in ("yes-no-abstain", "plurality"):
-            self.fields["choice"] = forms.ChoiceField(label=_("Your choice"), choices=labelled, widget=forms.RadioSelect)
+            self.fields["choice"] = forms.ChoiceField(
+                label=_("Your choice"), choices=labelled, widget=forms.RadioSelect
+            )
         elif self.kind == "approval":
             self.fields["choice"] = forms.MultipleChoiceField(
-                label=_("The options you approve"), choices=labelled, required=False, widget=forms.CheckboxSelectMultiple,
+                label=_("The options you approve"),
+                choices=labelled,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
                 help_text=_("Approve from %(min)d to %(max)d options.") % {"min": method["min"], "max": method["max"]},
             )
         else:
@@ -223,24 +300,31 @@ class BallotForm(forms.Form):
             grades = [("", _("Choose a grade"))] + [(str(i), grade) for i, grade in enumerate(method["grades"])]
             return forms.ChoiceField(label=label, choices=grades, widget=forms.Select(attrs=attrs))
         if self.kind == "dot":
-            return forms.IntegerField(label=label, min_value=0, max_value=method["budget"], required=False, widget=_number(**attrs))
+            return forms.IntegerField(
+                label=label, min_value=0, max_value=method["budget"], required=False, widget=_number(**attrs)
+            )
         if self.kind == "score":
-            return forms.IntegerField(label=label, min_value=0, max_value=method["max_score"], required=False,
-                                      widget=_number(**attrs))
+            return forms.IntegerField(
+                label=label, min_value=0, max_value=method["max_score"], required=False, widget=_number(**attrs)
+            )
         return forms.IntegerField(label=label, min_value=1, max_value=count, required=False, widget=_number(**attrs))
 
     @property
     def instructions(self) -> str:
         method = self.poll.method
         if self.kind == "dot":
-            return _("Spread up to %(budget)d points over the options; leave empty what gets none.") % {"budget": method["budget"]}
+            return _("Spread up to %(budget)d points over the options; leave empty what gets none.") % {
+                "budget": method["budget"]
+            }
         if self.kind == "score":
             return _("Score every option from 0 to %(max)d; an empty box counts as 0.") % {"max": method["max_score"]}
         if self.kind == "majority-judgment":
             return _("Give every option a grade.")
         if self.kind in RANKED:
-            return _("Number the options in your order of preference: 1 for your first choice, 2 for the next… "
-                     "Leave empty the options you do not rank.")
+            return _(
+                "Number the options in your order of preference: 1 for your first choice, 2 for the next… "
+                "Leave empty the options you do not rank."
+            )
         return ""
 
     def clean(self):
@@ -254,26 +338,40 @@ class BallotForm(forms.Form):
             self.choice = sorted(cleaned["choice"])
             low, high = method["min"], method["max"]
             if len(self.choice) > high:
-                self.add_error("choice", ngettext("Approve at most %(n)d option.", "Approve at most %(n)d options.", high) % {"n": high})
+                self.add_error(
+                    "choice",
+                    ngettext("Approve at most %(n)d option.", "Approve at most %(n)d options.", high) % {"n": high},
+                )
             elif len(self.choice) < low:
-                self.add_error("choice", ngettext("Approve at least %(n)d option.", "Approve at least %(n)d options.", low) % {"n": low})
+                self.add_error(
+                    "choice",
+                    ngettext("Approve at least %(n)d option.", "Approve at least %(n)d options.", low) % {"n": low},
+                )
         elif self.kind == "dot":
             self.choice = {option: cleaned[name] for name, option in self.option_fields if cleaned.get(name)}
             spent = sum(self.choice.values())
             if spent > method["budget"]:
-                self.add_error(None, _("You gave %(spent)d points, but the budget is %(budget)d.") % {"spent": spent, "budget": method["budget"]})
+                self.add_error(
+                    None,
+                    _("You gave %(spent)d points, but the budget is %(budget)d.")
+                    % {"spent": spent, "budget": method["budget"]},
+                )
         elif self.kind == "score":
             self.choice = {option: cleaned.get(name) or 0 for name, option in self.option_fields}
         elif self.kind == "majority-judgment":
             self.choice = {option: int(cleaned[name]) for name, option in self.option_fields}
         else:
-            ranked = [(cleaned[name], name, option) for name, option in self.option_fields if cleaned.get(name) is not None]
+            ranked = [
+                (cleaned[name], name, option) for name, option in self.option_fields if cleaned.get(name) is not None
+            ]
             seen: dict[int, str] = {}
             for rank, name, _option in ranked:
                 if rank in seen:
                     self.add_error(name, _("Rank %(rank)d is given twice.") % {"rank": rank})
                 seen.setdefault(rank, name)
             if self.errors:
-                self.add_error(None, _("Two options have the same rank: give each a different number, or leave it empty."))
+                self.add_error(
+                    None, _("Two options have the same rank: give each a different number, or leave it empty.")
+                )
             self.choice = [option for _rank, _name, option in sorted(ranked)]
         return cleaned

@@ -1,5 +1,4 @@
-"""Forms of the roadmap and its contributions.
-"""
+"""Forms of the roadmap and its contributions."""
 
 from __future__ import annotations
 
@@ -38,12 +37,18 @@ def _text_area(rows=8, **attrs):
 
 
 class ImportForm(forms.Form):
-    text = forms.CharField(label=_("Roadmap text"), required=False, widget=_text_area(14),
-                           help_text=_("Plain text or Markdown: headings become spaces, numbered points items."))
-    file = forms.FileField(label=_("Or a file"), required=False,
-                           help_text=_("A UTF-8 text or Markdown file, at most 1 MB."))
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=500,
-                             initial=_("Imported from the source document."))
+    text = forms.CharField(
+        label=_("Roadmap text"),
+        required=False,
+        widget=_text_area(14),
+        help_text=_("Plain text or Markdown: headings become spaces, numbered points items."),
+    )
+    file = forms.FileField(
+        label=_("Or a file"), required=False, help_text=_("A UTF-8 text or Markdown file, at most 1 MB.")
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=500, initial=_("Imported from the source document.")
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -64,14 +69,16 @@ class ImportForm(forms.Form):
 
 class EditItemForm(forms.Form):
     text = forms.CharField(label=_("Text of the item"), widget=_text_area(6), strip=False)
-    reason = forms.CharField(label=_("Reason for the change"), max_length=500,
-                             help_text=_("Shown in the roadmap's history, e.g. “typo”."))
+    reason = forms.CharField(
+        label=_("Reason for the change"), max_length=500, help_text=_("Shown in the roadmap's history, e.g. “typo”.")
+    )
 
 
 class ProposalForm(SubmissionKeyMixin, forms.Form):
     title = forms.CharField(label=_("Title"))
-    text = forms.CharField(label=_("Text of the proposed item"), widget=_text_area(8), strip=False,
-                           help_text=_("Markdown is allowed."))
+    text = forms.CharField(
+        label=_("Text of the proposed item"), widget=_text_area(8), strip=False, help_text=_("Markdown is allowed.")
+    )
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
@@ -79,12 +86,22 @@ class ProposalForm(SubmissionKeyMixin, forms.Form):
 
 
 class AmendItemForm(SubmissionKeyMixin, forms.Form):
-    change = forms.ChoiceField(label=_("What the amendment does"), choices=Contribution.Change.choices,
-                               initial=Contribution.Change.EDIT, widget=forms.RadioSelect)
-    text = forms.CharField(label=_("New text"), required=False, widget=_text_area(6), strip=False,
-                           help_text=_("Leave as it is when deleting the item."))
-    title = forms.CharField(label=_("Short title"), required=False,
-                            help_text=_("Optional: what the amendment is about."))
+    change = forms.ChoiceField(
+        label=_("What the amendment does"),
+        choices=Contribution.Change.choices,
+        initial=Contribution.Change.EDIT,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("New text"),
+        required=False,
+        widget=_text_area(6),
+        strip=False,
+        help_text=_("Leave as it is when deleting the item."),
+    )
+    title = forms.CharField(
+        label=_("Short title"), required=False, help_text=_("Optional: what the amendment is about.")
+    )
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, data=None, **kwargs):
@@ -94,9 +111,13 @@ class AmendItemForm(SubmissionKeyMixin, forms.Form):
 
 class AmendProposalForm(SubmissionKeyMixin, forms.Form):
     change = forms.ChoiceField(
-        label=_("What the amendment does"), widget=forms.RadioSelect, initial=Contribution.Change.EDIT,
-        choices=[(Contribution.Change.EDIT, Contribution.Change.EDIT.label),
-                 (Contribution.Change.REPLACE, Contribution.Change.REPLACE.label)],
+        label=_("What the amendment does"),
+        widget=forms.RadioSelect,
+        initial=Contribution.Change.EDIT,
+        choices=[
+            (Contribution.Change.EDIT, Contribution.Change.EDIT.label),
+            (Contribution.Change.REPLACE, Contribution.Change.REPLACE.label),
+        ],
     )
     text = forms.CharField(label=_("New text"), widget=_text_area(8), strip=False)
     title = forms.CharField(label=_("Short title"), required=False)
@@ -114,15 +135,22 @@ class EditContributionForm(forms.Form):
 
 class RebaseForm(forms.Form):
     # Not required here: a deleting amendment has no text; the service says when one is missing.
-    text = forms.CharField(label=_("Amended text, against the current text"), required=False, widget=_text_area(8),
-                           strip=False)
+    text = forms.CharField(
+        label=_("Amended text, against the current text"), required=False, widget=_text_area(8), strip=False
+    )
 
 
 class DecisionForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
-                                choices=[("adopt", _("Adopted")), ("reject", _("Not adopted"))])
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=_text_area(3),
-                           help_text=_("How it was decided, e.g. “plenary vote of 12 March”."))
+    outcome = forms.ChoiceField(
+        label=_("Decision"), widget=forms.RadioSelect, choices=[("adopt", _("Adopted")), ("reject", _("Not adopted"))]
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=_text_area(3),
+        help_text=_("How it was decided, e.g. “plenary vote of 12 March”."),
+    )
 
 
 # Editions -----------------------------------------------------------------------------------------
@@ -135,13 +163,20 @@ class EditionForm(forms.Form):
     ACTIONS = ("publish", "preview", "generate")
 
     version = forms.IntegerField(
-        label=_("Version to publish"), min_value=1,
+        label=_("Version to publish"),
+        min_value=1,
         help_text=_("“Generate the notes again” rewrites the notes below for the version chosen here."),
     )
-    name = forms.CharField(label=_("Name of the edition"), max_length=NAME_MAX, strip=False,
-                           help_text=_("For example “Roadmap 2026”. Its address is made from it."))
+    name = forms.CharField(
+        label=_("Name of the edition"),
+        max_length=NAME_MAX,
+        strip=False,
+        help_text=_("For example “Roadmap 2026”. Its address is made from it."),
+    )
     notes = forms.CharField(
-        label=_("Release notes"), required=False, strip=False,
+        label=_("Release notes"),
+        required=False,
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 14, "maxlength": NOTES_MAX}),
         help_text=_("Markdown. Generated from the changes since the previous edition; edit them as you wish."),
     )

@@ -56,21 +56,26 @@ def detail(request, slug):
     head_id = roadmap.head_id if roadmap else None
     user = request.user
     asked = (
-        user.is_authenticated and not membership_rules.role_of(user, assembly)
+        user.is_authenticated
+        and not membership_rules.role_of(user, assembly)
         and JoinRequest.objects.filter(assembly=assembly, user=user, status=JoinRequest.Status.PENDING).exists()
     )
-    return render(request, "frontend/assemblies/detail.html", {
-        "assembly": assembly,
-        "roadmap": roadmap if head_id else None,
-        "spaces": roadmap_selectors.spaces_with_counts(assembly, head_id),
-        "role": role_label(user, assembly),
-        "is_member": bool(membership_rules.role_of(user, assembly)),
-        "can_manage": membership_rules.can_manage_members(user, assembly),
-        "can_moderate": membership_rules.can_moderate(user, assembly),
-        "can_edit_roadmap": roadmap_rules.can_edit_roadmap(user, assembly),
-        "can_join": membership_rules.can_request_to_join(user, assembly),
-        "asked_to_join": asked,
-    })
+    return render(
+        request,
+        "frontend/assemblies/detail.html",
+        {
+            "assembly": assembly,
+            "roadmap": roadmap if head_id else None,
+            "spaces": roadmap_selectors.spaces_with_counts(assembly, head_id),
+            "role": role_label(user, assembly),
+            "is_member": bool(membership_rules.role_of(user, assembly)),
+            "can_manage": membership_rules.can_manage_members(user, assembly),
+            "can_moderate": membership_rules.can_moderate(user, assembly),
+            "can_edit_roadmap": roadmap_rules.can_edit_roadmap(user, assembly),
+            "can_join": membership_rules.can_request_to_join(user, assembly),
+            "asked_to_join": asked,
+        },
+    )
 
 
 def _space_or_404(assembly, code):
@@ -87,18 +92,24 @@ def space(request, slug, code):
     roadmap = roadmap_selectors.roadmap_of(assembly, with_document=False)
     items = list(roadmap_selectors.items_by_priority(roadmap, space=space)) if roadmap and roadmap.head_id else []
     can_set_phase = membership_rules.can_set_phase(request.user, space)
-    return render(request, "frontend/assemblies/space.html", {
-        "assembly": assembly,
-        "space": space,
-        "roadmap": roadmap,
-        "items": items,
-        "prioritised": any(row.priority is not None for row in items),
-        "contributions": paginate(request, roadmap_selectors.contributions_of_space(space), per_page=CONTRIBUTIONS_PER_PAGE),
-        "can_propose": roadmap_rules.can_propose(request.user, space),
-        "can_set_phase": can_set_phase,
-        "phase_form": PhaseForm(initial={"phase": space.phase}) if can_set_phase else None,
-        "role": role_label(request.user, assembly),
-    })
+    return render(
+        request,
+        "frontend/assemblies/space.html",
+        {
+            "assembly": assembly,
+            "space": space,
+            "roadmap": roadmap,
+            "items": items,
+            "prioritised": any(row.priority is not None for row in items),
+            "contributions": paginate(
+                request, roadmap_selectors.contributions_of_space(space), per_page=CONTRIBUTIONS_PER_PAGE
+            ),
+            "can_propose": roadmap_rules.can_propose(request.user, space),
+            "can_set_phase": can_set_phase,
+            "phase_form": PhaseForm(initial={"phase": space.phase}) if can_set_phase else None,
+            "role": role_label(request.user, assembly),
+        },
+    )
 
 
 @require_POST

@@ -41,8 +41,12 @@ DETAIL_LABELS = {
 }
 # The codes a detail may hold (role, phase, visibility, secrecy, method), in words.
 VALUE_LABELS = {
-    **dict(Role.choices), **dict(Phase.choices), **dict(Assembly.Visibility.choices), **dict(METHOD_CHOICES),
-    "roll-call": gettext_lazy("roll-call"), "credential": gettext_lazy("secret"),
+    **dict(Role.choices),
+    **dict(Phase.choices),
+    **dict(Assembly.Visibility.choices),
+    **dict(METHOD_CHOICES),
+    "roll-call": gettext_lazy("roll-call"),
+    "credential": gettext_lazy("secret"),
 }
 ORDER = {name: position for position, name in enumerate(DETAIL_LABELS)}
 
@@ -92,6 +96,13 @@ def index(request, slug):
         return refused(request, verdict, title=title, back=assembly.get_absolute_url())
     entries = paginate(request, audit.entries_of(assembly), per_page=ENTRIES_PER_PAGE)
     rows = [(entry, _link(assembly.slug, entry), _details(entry)) for entry in entries]
-    return render(request, "frontend/audit/index.html", {
-        "assembly": assembly, "title": title, "entries": entries, "rows": rows,
-    })
+    return render(
+        request,
+        "frontend/audit/index.html",
+        {
+            "assembly": assembly,
+            "title": title,
+            "entries": entries,
+            "rows": rows,
+        },
+    )

@@ -66,6 +66,7 @@ def _three_way(base_text, amended_text, current_text):
 
 # Writing ----------------------------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def propose(request, slug, code):
     assembly = visible_assembly(request, slug)
@@ -84,14 +85,20 @@ def propose(request, slug, code):
         status = 400
         if form.is_valid():
             try:
-                proposal = contribution_services.propose(space=space, author=request.user, now=now(), **form.cleaned_data)
+                proposal = contribution_services.propose(
+                    space=space, author=request.user, now=now(), **form.cleaned_data
+                )
             except AssemblyError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Your proposal was published."))
                 return redirect(_url(proposal))
-    return render(request, "frontend/contributions/propose.html",
-                  {"assembly": assembly, "space": space, "form": form, "title": title}, status=status)
+    return render(
+        request,
+        "frontend/contributions/propose.html",
+        {"assembly": assembly, "space": space, "form": form, "title": title},
+        status=status,
+    )
 
 
 def _with_new_base(form_class, data, name, value):
@@ -120,11 +127,19 @@ def amend_item(request, slug, ref):
         if not verdict:
             return refused(request, verdict, title=title, back=back)
         if current is None:
-            return refused(request, _("This item was removed from the roadmap: it cannot be amended."),
-                           title=title, status=409, back=back)
+            return refused(
+                request,
+                _("This item was removed from the roadmap: it cannot be amended."),
+                title=title,
+                status=409,
+                back=back,
+            )
         form = AmendItemForm(initial={"text": current, "base_version": roadmap.head.number})
-        return render(request, "frontend/contributions/amend_item.html",
-                      {"assembly": assembly, "item": item, "form": form, "current": current, "title": title})
+        return render(
+            request,
+            "frontend/contributions/amend_item.html",
+            {"assembly": assembly, "item": item, "form": form, "current": current, "title": title},
+        )
     form = AmendItemForm(request.POST)
     comparison, status = None, 400
     if form.is_valid():
@@ -132,8 +147,14 @@ def amend_item(request, slug, ref):
         base = roadmap_selectors.version_of(roadmap, data["base_version"], with_document=False)
         try:
             amendment = contribution_services.propose_amendment(
-                author=request.user, item=item, base_version=base, change=data["change"], text=data["text"],
-                title=data["title"], submission_key=data["submission_key"], now=now(),
+                author=request.user,
+                item=item,
+                base_version=base,
+                change=data["change"],
+                text=data["text"],
+                title=data["title"],
+                submission_key=data["submission_key"],
+                now=now(),
             )
         except AmendmentConflict as conflict:
             form = _with_new_base(AmendItemForm, request.POST, "base_version", roadmap.head.number)
@@ -144,10 +165,20 @@ def amend_item(request, slug, ref):
         else:
             messages.success(request, _("Your amendment was published."))
             return redirect(_url(amendment))
-    return render(request, "frontend/contributions/amend_item.html", {
-        "assembly": assembly, "item": item, "form": form, "current": current, "title": title,
-        "three_way": comparison, "deleting": request.POST.get("change") == Contribution.Change.DELETE,
-    }, status=status)
+    return render(
+        request,
+        "frontend/contributions/amend_item.html",
+        {
+            "assembly": assembly,
+            "item": item,
+            "form": form,
+            "current": current,
+            "title": title,
+            "three_way": comparison,
+            "deleting": request.POST.get("change") == Contribution.Change.DELETE,
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -162,16 +193,25 @@ def amend_proposal(request, slug, pk):
         if not verdict:
             return refused(request, verdict, title=title, back=_url(proposal))
         form = AmendProposalForm(initial={"text": proposal.text, "base_revision": proposal.revision})
-        return render(request, "frontend/contributions/amend_proposal.html",
-                      {"assembly": assembly, "proposal": proposal, "form": form, "title": title})
+        return render(
+            request,
+            "frontend/contributions/amend_proposal.html",
+            {"assembly": assembly, "proposal": proposal, "form": form, "title": title},
+        )
     form = AmendProposalForm(request.POST)
     comparison, status = None, 400
     if form.is_valid():
         data = form.cleaned_data
         try:
             amendment = contribution_services.propose_amendment(
-                author=request.user, proposal=proposal, base_revision=data["base_revision"], change=data["change"],
-                text=data["text"], title=data["title"], submission_key=data["submission_key"], now=now(),
+                author=request.user,
+                proposal=proposal,
+                base_revision=data["base_revision"],
+                change=data["change"],
+                text=data["text"],
+                title=data["title"],
+                submission_key=data["submission_key"],
+                now=now(),
             )
         except AmendmentConflict as conflict:
             form = _with_new_base(AmendProposalForm, request.POST, "base_revision", proposal.revision)
@@ -182,9 +222,18 @@ def amend_proposal(request, slug, pk):
         else:
             messages.success(request, _("Your amendment was published."))
             return redirect(_url(amendment))
-    return render(request, "frontend/contributions/amend_proposal.html", {
-        "assembly": assembly, "proposal": proposal, "form": form, "title": title, "three_way": comparison,
-    }, status=status)
+    return render(
+        request,
+        "frontend/contributions/amend_proposal.html",
+        {
+            "assembly": assembly,
+            "proposal": proposal,
+            "form": form,
+            "title": title,
+            "three_way": comparison,
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -197,21 +246,29 @@ def edit(request, slug, pk):
     verdict = rules.can_edit_contribution(request.user, contribution)
     if request.method != "POST" and not verdict:
         return refused(request, verdict, title=title, back=_url(contribution))
-    form = EditContributionForm(request.POST if request.method == "POST" else None,
-                                initial={"title": contribution.title, "text": contribution.text})
+    form = EditContributionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"title": contribution.title, "text": contribution.text},
+    )
     status = 200
     if form.is_bound:
         status = 400
         if form.is_valid():
             try:
-                contribution_services.edit(contribution=contribution, editor=request.user, now=now(), **form.cleaned_data)
+                contribution_services.edit(
+                    contribution=contribution, editor=request.user, now=now(), **form.cleaned_data
+                )
             except AssemblyError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Your changes were saved as a new revision."))
                 return redirect(_url(contribution))
-    return render(request, "frontend/contributions/edit.html",
-                  {"assembly": assembly, "contribution": contribution, "form": form, "title": title}, status=status)
+    return render(
+        request,
+        "frontend/contributions/edit.html",
+        {"assembly": assembly, "contribution": contribution, "form": form, "title": title},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -226,33 +283,57 @@ def rebase(request, slug, pk):
         return refused(request, verdict, title=title, back=_url(amendment))
     conflict = contribution_services.conflict_of(amendment)
     if conflict is None:
-        return refused(request, _("This amendment is not in conflict: edit it instead."), title=title, status=409,
-                       back=_url(amendment, "contribution_edit"))
+        return refused(
+            request,
+            _("This amendment is not in conflict: edit it instead."),
+            title=title,
+            status=409,
+            back=_url(amendment, "contribution_edit"),
+        )
     if conflict.current_text is None:
-        return refused(request, conflict.message + " " + _("It can only be withdrawn."), title=title, status=409,
-                       back=_url(amendment))
+        return refused(
+            request,
+            conflict.message + " " + _("It can only be withdrawn."),
+            title=title,
+            status=409,
+            back=_url(amendment),
+        )
     comparison = three_way(amendment.base_text, amendment.text, conflict.current_text)
-    form = RebaseForm(request.POST if request.method == "POST" else None,
-                      initial={"text": comparison.merged if comparison.merged is not None else amendment.text})
+    form = RebaseForm(
+        request.POST if request.method == "POST" else None,
+        initial={"text": comparison.merged if comparison.merged is not None else amendment.text},
+    )
     status = 200
     if form.is_bound:
         status = 400
         if form.is_valid():
             try:
-                contribution_services.rebase(amendment=amendment, author=request.user, text=form.cleaned_data["text"],
-                                             now=now())
+                contribution_services.rebase(
+                    amendment=amendment, author=request.user, text=form.cleaned_data["text"], now=now()
+                )
             except AssemblyError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Your amendment now applies to the current text."))
                 return redirect(_url(amendment))
-    return render(request, "frontend/contributions/rebase.html", {
-        "assembly": assembly, "contribution": amendment, "form": form, "title": title, "conflict": conflict,
-        "three_way": comparison, "deleting": amendment.change == Contribution.Change.DELETE,
-    }, status=status)
+    return render(
+        request,
+        "frontend/contributions/rebase.html",
+        {
+            "assembly": assembly,
+            "contribution": amendment,
+            "form": form,
+            "title": title,
+            "conflict": conflict,
+            "three_way": comparison,
+            "deleting": amendment.change == Contribution.Change.DELETE,
+        },
+        status=status,
+    )
 
 
 # The page ---------------------------------------------------------------------------------------------
+
 
 def _revisions(request, contribution):
     """A page of revisions, newest first, each with its diff from the revision before it, in one query:
@@ -261,17 +342,21 @@ def _revisions(request, contribution):
     numbers = list(page.object_list)
     if not numbers:
         return page, []
-    rows = list(roadmap_selectors.revisions_of(contribution).filter(number__lte=numbers[0], number__gte=numbers[-1] - 1))
+    rows = list(
+        roadmap_selectors.revisions_of(contribution).filter(number__lte=numbers[0], number__gte=numbers[-1] - 1)
+    )
     pairs = []
     for index, revision in enumerate(rows):
         if revision.number < numbers[-1]:
             break  # the revision before the page: only there to diff against
         before = rows[index + 1] if index + 1 < len(rows) else None
-        pairs.append({
-            "revision": revision,
-            "ops": word_diff(before.text, revision.text) if before else None,
-            "title_changed": before is not None and before.title != revision.title,
-        })
+        pairs.append(
+            {
+                "revision": revision,
+                "ops": word_diff(before.text, revision.text) if before else None,
+                "title_changed": before is not None and before.title != revision.title,
+            }
+        )
     return page, pairs
 
 
@@ -287,11 +372,13 @@ def _render_detail(request, assembly, contribution, *, decision_form=None, statu
     can_decide = rules.can_decide(user, contribution)
     amendments = None
     if contribution.kind == Contribution.Kind.PROPOSAL:
-        amendments = paginate(request, roadmap_selectors.amendments_of_proposal(contribution), per_page=AMENDMENTS_PER_PAGE,
-                              param="apage")
+        amendments = paginate(
+            request, roadmap_selectors.amendments_of_proposal(contribution), per_page=AMENDMENTS_PER_PAGE, param="apage"
+        )
         for amendment in amendments:
-            amendment.in_conflict = (amendment.status in roadmap_selectors.LIVE_STATUSES
-                                     and amendment.base_revision != contribution.revision)
+            amendment.in_conflict = (
+                amendment.status in roadmap_selectors.LIVE_STATUSES and amendment.base_revision != contribution.revision
+            )
     context = {
         "assembly": assembly,
         "contribution": contribution,
@@ -313,7 +400,8 @@ def _render_detail(request, assembly, contribution, *, decision_form=None, statu
         "can_table": rules.can_table(user, contribution),
         "can_decide": can_decide,
         "can_amend": rules.can_amend_proposal(user, contribution)
-        if contribution.kind == Contribution.Kind.PROPOSAL else None,
+        if contribution.kind == Contribution.Kind.PROPOSAL
+        else None,
         "decision_form": decision_form or (DecisionForm() if can_decide else None),
     }
     return render(request, "frontend/contributions/detail.html", context, status=status)
@@ -327,12 +415,17 @@ def detail(request, slug, pk):
 
 # Actions ----------------------------------------------------------------------------------------------
 
+
 @require_POST
 def withdraw(request, slug, pk):
     assembly = visible_assembly(request, slug)
     contribution = _contribution_or_404(assembly, pk)
-    return act(request, lambda: contribution_services.withdraw(contribution=contribution, by=request.user, now=now()),
-               success=_("It was withdrawn."), to=_url(contribution))
+    return act(
+        request,
+        lambda: contribution_services.withdraw(contribution=contribution, by=request.user, now=now()),
+        success=_("It was withdrawn."),
+        to=_url(contribution),
+    )
 
 
 @require_POST
@@ -342,19 +435,30 @@ def support(request, slug, pk):
     if (response := login_redirect(request)) is not None:
         return response
     if request.POST.get("action") == "withdraw":
-        return act(request,
-                   lambda: contribution_services.withdraw_support(contribution=contribution, user=request.user, now=now()),
-                   success=_("You no longer co-sign it."), to=_url(contribution))
-    return act(request, lambda: contribution_services.support(contribution=contribution, user=request.user, now=now()),
-               success=_("You co-sign it."), to=_url(contribution))
+        return act(
+            request,
+            lambda: contribution_services.withdraw_support(contribution=contribution, user=request.user, now=now()),
+            success=_("You no longer co-sign it."),
+            to=_url(contribution),
+        )
+    return act(
+        request,
+        lambda: contribution_services.support(contribution=contribution, user=request.user, now=now()),
+        success=_("You co-sign it."),
+        to=_url(contribution),
+    )
 
 
 @require_POST
 def table(request, slug, pk):
     assembly = visible_assembly(request, slug)
     contribution = _contribution_or_404(assembly, pk)
-    return act(request, lambda: contribution_services.table(contribution=contribution, by=request.user, now=now()),
-               success=_("It is tabled for decision: its text is now frozen."), to=_url(contribution))
+    return act(
+        request,
+        lambda: contribution_services.table(contribution=contribution, by=request.user, now=now()),
+        success=_("It is tabled for decision: its text is now frozen."),
+        to=_url(contribution),
+    )
 
 
 @require_POST

@@ -52,6 +52,7 @@ LOG_PER_PAGE = 30
 
 # Finding things ---------------------------------------------------------------------------------------
 
+
 def _debate_or_404(request, slug, pk):
     assembly = visible_assembly(request, slug)
     debate = debate_selectors.debate_in(assembly, pk)
@@ -93,6 +94,7 @@ def _wants_json(request) -> bool:
 
 # Entering a debate from its subject -------------------------------------------------------------------
 
+
 @require_GET
 def space_debate(request, slug, code):
     assembly = visible_assembly(request, slug)
@@ -122,6 +124,7 @@ def contribution_debate(request, slug, pk):
 
 
 # The debate page --------------------------------------------------------------------------------------
+
 
 def _subject_context(debate) -> dict:
     subject = debate_selectors.subject_of(debate)
@@ -240,8 +243,9 @@ def post(request, slug, pk):
             form.add_error(None, _("The message you reply to is not in this debate."))
             return _render_debate(request, assembly, found, form=form, status=400)
     try:
-        message = debate_services.post_message(debate=found, author=request.user, text=data["text"],
-                                               stance=data["stance"], reply_to=reply_to, now=now())
+        message = debate_services.post_message(
+            debate=found, author=request.user, text=data["text"], stance=data["stance"], reply_to=reply_to, now=now()
+        )
     except AssemblyError as error:
         status = _status(error)
         if (response := _refusal(request, error, status=status)) is not None:
@@ -253,13 +257,20 @@ def post(request, slug, pk):
         return response
     if _wants_json(request):
         message.author = request.user
-        return JsonResponse({"id": message.pk, "reply_to": message.reply_to_id,
-                             "at": debate_services.change_mark(message.changed_at),
-                             "html": debate_services.message_html(message)}, status=201)
+        return JsonResponse(
+            {
+                "id": message.pk,
+                "reply_to": message.reply_to_id,
+                "at": debate_services.change_mark(message.changed_at),
+                "html": debate_services.message_html(message),
+            },
+            status=201,
+        )
     return redirect(_debate_url(found, view=_view_of(data["view"]), anchor=message.pk))
 
 
 # One message ------------------------------------------------------------------------------------------
+
 
 @require_GET
 def message(request, slug, pk, message_id):
@@ -273,27 +284,32 @@ def message(request, slug, pk, message_id):
     moderator = debate_selectors.for_reader(user, found, context_messages)
     at = now()
     author_membership = membership_rules.membership_of(shown.author, assembly)
-    return render(request, "frontend/debates/message.html", {
-        "assembly": assembly,
-        "debate": found,
-        "m": shown,
-        "replies": replies,
-        "base": reverse("debate", args=[assembly.slug, found.pk]),
-        "revisions": debate_selectors.revisions_of(shown) if shown.deleted_at is None else [],
-        "can_post": debates_rules.can_post_in_debate(user, found, at),
-        "can_edit": debates_rules.can_edit_message(user, shown, at),
-        "can_delete": debates_rules.can_delete_message(user, shown),
-        "can_flag": debates_rules.can_flag(user, shown) and not debate_selectors.has_flagged(user, shown),
-        "can_mute": debates_rules.can_mute(user, assembly, shown.author) if moderator else False,
-        "author_muted_until": author_membership.muted_until if author_membership and author_membership.muted_until
-        and author_membership.muted_until > at else None,
-        "flag_count": debate_selectors.flag_counts([shown]).get(shown.pk, 0) if moderator else 0,
-        "moderator": moderator,
-        "post_form": PostForm(initial={"reply_to": shown.pk}),
-        "edit_form": EditMessageForm(initial={"text": shown.text, "stance": shown.stance}, auto_id="edit-%s"),
-        "reason_form": ReasonForm(),
-        "mute_form": MuteForm(),
-    })
+    return render(
+        request,
+        "frontend/debates/message.html",
+        {
+            "assembly": assembly,
+            "debate": found,
+            "m": shown,
+            "replies": replies,
+            "base": reverse("debate", args=[assembly.slug, found.pk]),
+            "revisions": debate_selectors.revisions_of(shown) if shown.deleted_at is None else [],
+            "can_post": debates_rules.can_post_in_debate(user, found, at),
+            "can_edit": debates_rules.can_edit_message(user, shown, at),
+            "can_delete": debates_rules.can_delete_message(user, shown),
+            "can_flag": debates_rules.can_flag(user, shown) and not debate_selectors.has_flagged(user, shown),
+            "can_mute": debates_rules.can_mute(user, assembly, shown.author) if moderator else False,
+            "author_muted_until": author_membership.muted_until
+            if author_membership and author_membership.muted_until and author_membership.muted_until > at
+            else None,
+            "flag_count": debate_selectors.flag_counts([shown]).get(shown.pk, 0) if moderator else 0,
+            "moderator": moderator,
+            "post_form": PostForm(initial={"reply_to": shown.pk}),
+            "edit_form": EditMessageForm(initial={"text": shown.text, "stance": shown.stance}, auto_id="edit-%s"),
+            "reason_form": ReasonForm(),
+            "mute_form": MuteForm(),
+        },
+    )
 
 
 def _act(request, found, message_id, call, *, success: str, anchor=True):
@@ -314,8 +330,13 @@ def _act(request, found, message_id, call, *, success: str, anchor=True):
         flash.error(request, error.message)
         return redirect(back)
     if _wants_json(request):
-        return JsonResponse({"id": target.pk, "at": debate_services.change_mark(result.changed_at),
-                             "html": debate_services.message_html(result)})
+        return JsonResponse(
+            {
+                "id": target.pk,
+                "at": debate_services.change_mark(result.changed_at),
+                "html": debate_services.message_html(result),
+            }
+        )
     if success:
         flash.success(request, success)
     return redirect(back)
@@ -327,16 +348,27 @@ def edit(request, slug, pk, message_id):
     form = EditMessageForm(request.POST)
     form.is_valid()
     data = form.cleaned_data
-    return _act(request, found, message_id, lambda target: debate_services.edit_message(
-        message=target, editor=request.user, text=data.get("text", ""), stance=data.get("stance", ""), now=now()),
-        success=_("Your message was changed."))
+    return _act(
+        request,
+        found,
+        message_id,
+        lambda target: debate_services.edit_message(
+            message=target, editor=request.user, text=data.get("text", ""), stance=data.get("stance", ""), now=now()
+        ),
+        success=_("Your message was changed."),
+    )
 
 
 @require_POST
 def delete(request, slug, pk, message_id):
     _assembly, found = _debate_or_404(request, slug, pk)
-    return _act(request, found, message_id, lambda target: debate_services.delete_message(
-        message=target, by=request.user, now=now()), success=_("Your message was deleted."))
+    return _act(
+        request,
+        found,
+        message_id,
+        lambda target: debate_services.delete_message(message=target, by=request.user, now=now()),
+        success=_("Your message was deleted."),
+    )
 
 
 @require_POST
@@ -369,9 +401,15 @@ def hide(request, slug, pk, message_id):
     _assembly, found = _debate_or_404(request, slug, pk)
     form = ReasonForm(request.POST)
     form.is_valid()
-    return _act(request, found, message_id, lambda target: debate_services.hide_message(
-        message=target, by=request.user, reason=form.cleaned_data.get("reason", ""), now=now()),
-        success=_("The message is hidden."))
+    return _act(
+        request,
+        found,
+        message_id,
+        lambda target: debate_services.hide_message(
+            message=target, by=request.user, reason=form.cleaned_data.get("reason", ""), now=now()
+        ),
+        success=_("The message is hidden."),
+    )
 
 
 @require_POST
@@ -379,12 +417,19 @@ def restore(request, slug, pk, message_id):
     _assembly, found = _debate_or_404(request, slug, pk)
     form = ReasonForm(request.POST)
     form.is_valid()
-    return _act(request, found, message_id, lambda target: debate_services.restore_message(
-        message=target, by=request.user, reason=form.cleaned_data.get("reason", ""), now=now()),
-        success=_("The message is shown again."))
+    return _act(
+        request,
+        found,
+        message_id,
+        lambda target: debate_services.restore_message(
+            message=target, by=request.user, reason=form.cleaned_data.get("reason", ""), now=now()
+        ),
+        success=_("The message is shown again."),
+    )
 
 
 # Moderation -------------------------------------------------------------------------------------------
+
 
 def _member_or_404(assembly, user_id):
     member = get_user_model().objects.filter(pk=user_id, memberships__assembly=assembly).first()
@@ -411,8 +456,14 @@ def mute(request, slug, user_id):
         return redirect(back)
     at = now()
     try:
-        debate_services.mute_member(assembly=assembly, by=request.user, member=member, until=at + form.duration_delta(),
-                                    reason=form.cleaned_data["reason"], now=at)
+        debate_services.mute_member(
+            assembly=assembly,
+            by=request.user,
+            member=member,
+            until=at + form.duration_delta(),
+            reason=form.cleaned_data["reason"],
+            now=at,
+        )
     except AssemblyError as error:
         flash.error(request, error.message)
     else:
@@ -427,8 +478,9 @@ def unmute(request, slug, user_id):
         return redirect_to_login(_moderation_url(assembly))
     member = _member_or_404(assembly, user_id)
     try:
-        debate_services.unmute_member(assembly=assembly, by=request.user, member=member,
-                                      reason=request.POST.get("reason", "")[:300], now=now())
+        debate_services.unmute_member(
+            assembly=assembly, by=request.user, member=member, reason=request.POST.get("reason", "")[:300], now=now()
+        )
     except AssemblyError as error:
         flash.error(request, error.message)
     else:
@@ -446,13 +498,17 @@ def moderation_log(request, slug):
     if not verdict:
         return refused(request, verdict, title=title, back=assembly.get_absolute_url())
     at = now()
-    return render(request, "frontend/debates/moderation.html", {
-        "assembly": assembly,
-        "title": title,
-        "entries": paginate(request, debate_selectors.moderation_log(assembly), per_page=LOG_PER_PAGE),
-        "flagged": debate_selectors.flagged_messages(assembly)[:20],
-        "muted": debate_selectors.muted_members(assembly, at),
-    })
+    return render(
+        request,
+        "frontend/debates/moderation.html",
+        {
+            "assembly": assembly,
+            "title": title,
+            "entries": paginate(request, debate_selectors.moderation_log(assembly), per_page=LOG_PER_PAGE),
+            "flagged": debate_selectors.flagged_messages(assembly)[:20],
+            "muted": debate_selectors.muted_members(assembly, at),
+        },
+    )
 
 
 # Live sessions ----------------------------------------------------------------------------------------
@@ -472,12 +528,17 @@ def _sessions_page(request, assembly, *, form=None, status=200):
     can_run = debates_rules.can_run_session(request.user, assembly)
     if can_run and form is None:
         form = StartSessionForm(candidates=debate_selectors.agenda_candidates(assembly))
-    return render(request, "frontend/debates/sessions.html", {
-        "assembly": assembly,
-        "title": _("Live sessions of %(assembly)s") % {"assembly": assembly.name},
-        "sessions": paginate(request, debate_selectors.sessions_of(assembly), per_page=SESSIONS_PER_PAGE),
-        "form": form if can_run else None,
-    }, status=status)
+    return render(
+        request,
+        "frontend/debates/sessions.html",
+        {
+            "assembly": assembly,
+            "title": _("Live sessions of %(assembly)s") % {"assembly": assembly.name},
+            "sessions": paginate(request, debate_selectors.sessions_of(assembly), per_page=SESSIONS_PER_PAGE),
+            "form": form if can_run else None,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -514,8 +575,13 @@ def start_session(request, slug):
     try:
         agenda = [_debate_of_key(assembly, key) for key in data["agenda"]]
         session = session_services.start_session(
-            assembly=assembly, by=request.user, title=data["title"], speaking_seconds=data["speaking_seconds"],
-            debates=[debate for debate in agenda if debate is not None], now=now())
+            assembly=assembly,
+            by=request.user,
+            title=data["title"],
+            speaking_seconds=data["speaking_seconds"],
+            debates=[debate for debate in agenda if debate is not None],
+            now=now(),
+        )
     except AssemblyError as error:
         return _sessions_page(request, assembly, form=form, status=form_error(form, error))
     return redirect(session.get_absolute_url())
@@ -528,15 +594,19 @@ def session(request, slug, pk):
     panel = session_services.panel_context(found, now=at)
     mine = debate_selectors.own_request(found, request.user)
     queue = panel["queue"]
-    return render(request, "frontend/debates/session.html", {
-        **panel,
-        "assembly": assembly,
-        "mine": mine,
-        "place": next((number for number, r in enumerate(queue, start=1) if mine and r.pk == mine.pk), None),
-        "can_raise": debates_rules.can_raise_hand(request.user, found, at),
-        "chair": bool(debates_rules.can_chair(request.user, found)),
-        "live": request.user.is_authenticated,
-    })
+    return render(
+        request,
+        "frontend/debates/session.html",
+        {
+            **panel,
+            "assembly": assembly,
+            "mine": mine,
+            "place": next((number for number, r in enumerate(queue, start=1) if mine and r.pk == mine.pk), None),
+            "can_raise": debates_rules.can_raise_hand(request.user, found, at),
+            "chair": bool(debates_rules.can_chair(request.user, found)),
+            "live": request.user.is_authenticated,
+        },
+    )
 
 
 @require_POST
@@ -548,16 +618,22 @@ def session_action(request, slug, pk, action):
 
     def give_floor():
         chosen = request.POST.get("request", "")
-        target = (SpeakerRequest.objects.filter(session=found, pk=int(chosen)).first()
-                  if chosen.isdigit() and len(chosen) < 19 else None)
+        target = (
+            SpeakerRequest.objects.filter(session=found, pk=int(chosen)).first()
+            if chosen.isdigit() and len(chosen) < 19
+            else None
+        )
         if chosen and target is None:
             raise NotAllowed(_("This person is no longer waiting for the floor."))
         session_services.give_floor(session=found, by=user, request=target, now=at)
 
     def chosen_point():
         chosen = request.POST.get("point", "")
-        point = (found.agenda.select_related("debate").filter(pk=int(chosen)).first()
-                 if chosen.isdigit() and len(chosen) < 19 else None)
+        point = (
+            found.agenda.select_related("debate").filter(pk=int(chosen)).first()
+            if chosen.isdigit() and len(chosen) < 19
+            else None
+        )
         if point is None:
             raise NotAllowed(_("This point is not on the session's agenda."))
         return point
@@ -572,10 +648,14 @@ def session_action(request, slug, pk, action):
         "end-turn": (lambda: session_services.end_turn(session=found, by=user, now=at), ""),
         "move": (move, ""),
         "end": (lambda: session_services.end_session(session=found, by=user, now=at), _("The session has ended.")),
-        "poll-open": (lambda: session_services.open_point_poll(session=found, by=user, point=chosen_point(), now=at),
-                      _("The poll is open.")),
-        "poll-close": (lambda: session_services.close_point_poll(session=found, by=user, point=chosen_point(), now=at),
-                       _("The poll is closed and its result published.")),
+        "poll-open": (
+            lambda: session_services.open_point_poll(session=found, by=user, point=chosen_point(), now=at),
+            _("The poll is open."),
+        ),
+        "poll-close": (
+            lambda: session_services.close_point_poll(session=found, by=user, point=chosen_point(), now=at),
+            _("The poll is closed and its result published."),
+        ),
     }
     if action not in actions:
         raise Http404

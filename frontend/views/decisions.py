@@ -35,11 +35,19 @@ def index(request, slug):
     versions = poll_selectors.versions_by_poll(assembly, [poll.public_id for poll in polls])
     decisions = [
         Decision(
-            poll=poll, outcome=poll_selectors.outcome_in_words(poll),
-            texts=list(poll.contributions.all()), versions=versions.get(poll.public_id, []),
+            poll=poll,
+            outcome=poll_selectors.outcome_in_words(poll),
+            texts=list(poll.contributions.all()),
+            versions=versions.get(poll.public_id, []),
         )
         for poll in polls
     ]
-    return render(request, "frontend/assemblies/decisions.html", {
-        "assembly": assembly, "page": page, "decisions": decisions,
-    })
+    return render(
+        request,
+        "frontend/assemblies/decisions.html",
+        {
+            "assembly": assembly,
+            "page": page,
+            "decisions": decisions,
+        },
+    )

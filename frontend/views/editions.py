@@ -47,11 +47,16 @@ def _edition_or_404(roadmap, edition_slug):
 def index(request, slug):
     assembly = visible_assembly(request, slug)
     roadmap = roadmap_or_404(assembly)
-    return render(request, "frontend/roadmap/editions.html", {
-        "assembly": assembly, "roadmap": roadmap,
-        "editions": paginate(request, selectors.editions_of(roadmap), per_page=EDITIONS_PER_PAGE),
-        "can_publish": rules.can_publish_edition(request.user, assembly),
-    })
+    return render(
+        request,
+        "frontend/roadmap/editions.html",
+        {
+            "assembly": assembly,
+            "roadmap": roadmap,
+            "editions": paginate(request, selectors.editions_of(roadmap), per_page=EDITIONS_PER_PAGE),
+            "can_publish": rules.can_publish_edition(request.user, assembly),
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -96,8 +101,12 @@ def new(request, slug):
             data = form.cleaned_data
             try:
                 edition = edition_services.publish_edition(
-                    roadmap=roadmap, version_number=data["version"], name=data["name"], notes=data["notes"],
-                    by=request.user, now=now(),
+                    roadmap=roadmap,
+                    version_number=data["version"],
+                    name=data["name"],
+                    notes=data["notes"],
+                    by=request.user,
+                    now=now(),
                 )
             except AssemblyError as error:
                 status = form_error(form, error)
@@ -106,10 +115,20 @@ def new(request, slug):
                 return redirect(reverse("roadmap_edition", args=[slug, edition.slug]))
         else:
             status = 400
-    return render(request, "frontend/roadmap/edition_form.html", {
-        "assembly": assembly, "roadmap": roadmap, "form": form, "title": title, "head": head, "latest": latest,
-        "preview": preview,
-    }, status=status)
+    return render(
+        request,
+        "frontend/roadmap/edition_form.html",
+        {
+            "assembly": assembly,
+            "roadmap": roadmap,
+            "form": form,
+            "title": title,
+            "head": head,
+            "latest": latest,
+            "preview": preview,
+        },
+        status=status,
+    )
 
 
 def _notes_for(request, roadmap, number: int) -> str | None:
@@ -132,12 +151,21 @@ def detail(request, slug, edition_slug):
     origins = selectors.item_origins(version, refs=[entry["ref"] for part in parts for entry in part.members])
     for part in parts:
         part.members = [(entry, origins.get(entry["ref"])) for entry in part.members]
-    return render(request, "frontend/roadmap/edition.html", {
-        "assembly": assembly, "roadmap": roadmap, "edition": edition, "version": version, "document": document,
-        "page": page, "parts": parts,
-        "toc": [(section, starts[index]) for index, section in enumerate(sections)],
-        "item_count": sum(len(section["items"]) for section in sections),
-    })
+    return render(
+        request,
+        "frontend/roadmap/edition.html",
+        {
+            "assembly": assembly,
+            "roadmap": roadmap,
+            "edition": edition,
+            "version": version,
+            "document": document,
+            "page": page,
+            "parts": parts,
+            "toc": [(section, starts[index]) for index, section in enumerate(sections)],
+            "item_count": sum(len(section["items"]) for section in sections),
+        },
+    )
 
 
 @require_safe
@@ -146,8 +174,13 @@ def export(request, slug, edition_slug, fmt):
     roadmap = roadmap_or_404(assembly)
     edition = _edition_or_404(roadmap, edition_slug)
     document = roadmap_services.document_of(edition.version)
-    arguments = {"assembly": assembly, "edition": edition, "document": document,
-                 "origins": selectors.item_origins(edition.version), "absolute": request.build_absolute_uri}
+    arguments = {
+        "assembly": assembly,
+        "edition": edition,
+        "document": document,
+        "origins": selectors.item_origins(edition.version),
+        "absolute": request.build_absolute_uri,
+    }
     if fmt == "json":
         body = edition_exports.to_json(**arguments)
         response = HttpResponse(body, content_type="application/json")

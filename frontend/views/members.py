@@ -47,8 +47,12 @@ def _join_url(link: JoinLink) -> str:
 def _members_page(request, assembly, *, invite_form=None, invitation_link="", error="", status=200):
     user = request.user
     if not rules.role_of(user, assembly):
-        return refused(request, _("Only members can see who the other members are."),
-                       title=_("Members of %(assembly)s") % {"assembly": assembly.name}, back=assembly.get_absolute_url())
+        return refused(
+            request,
+            _("Only members can see who the other members are."),
+            title=_("Members of %(assembly)s") % {"assembly": assembly.name},
+            back=assembly.get_absolute_url(),
+        )
     can_manage = rules.can_manage_members(user, assembly)
     context = {
         "assembly": assembly,
@@ -59,13 +63,15 @@ def _members_page(request, assembly, *, invite_form=None, invitation_link="", er
         "error": error,
     }
     if can_manage:
-        context.update({
-            "invite_form": invite_form or InviteForm(),
-            "invitation_link": invitation_link,
-            "join_links": [(link, _join_url(link)) for link in selectors.active_join_links(assembly)],
-            "join_requests": selectors.pending_join_requests(assembly),
-            "invitations": selectors.pending_invitations(assembly, now()),
-        })
+        context.update(
+            {
+                "invite_form": invite_form or InviteForm(),
+                "invitation_link": invitation_link,
+                "join_links": [(link, _join_url(link)) for link in selectors.active_join_links(assembly)],
+                "join_requests": selectors.pending_join_requests(assembly),
+                "invitations": selectors.pending_invitations(assembly, now()),
+            }
+        )
     return render(request, "frontend/members/index.html", context, status=status)
 
 
@@ -95,24 +101,35 @@ def invite(request, slug):
 def revoke_invitation(request, slug, pk):
     assembly = visible_assembly(request, slug)
     invitation = get_object_or_404(Invitation, pk=pk, assembly=assembly)
-    return act(request, lambda: membership.revoke_invitation(invitation=invitation, by=request.user, now=now()),
-               success=_("The invitation was withdrawn."), to=reverse("assembly_members", args=[slug]))
+    return act(
+        request,
+        lambda: membership.revoke_invitation(invitation=invitation, by=request.user, now=now()),
+        success=_("The invitation was withdrawn."),
+        to=reverse("assembly_members", args=[slug]),
+    )
 
 
 @require_POST
 def create_join_link(request, slug):
     assembly = visible_assembly(request, slug)
-    return act(request, lambda: membership.create_join_link(assembly=assembly, by=request.user, now=now()),
-               success=_("A new join link was made: share it with the people you want."),
-               to=reverse("assembly_members", args=[slug]))
+    return act(
+        request,
+        lambda: membership.create_join_link(assembly=assembly, by=request.user, now=now()),
+        success=_("A new join link was made: share it with the people you want."),
+        to=reverse("assembly_members", args=[slug]),
+    )
 
 
 @require_POST
 def revoke_join_link(request, slug, pk):
     assembly = visible_assembly(request, slug)
     link = get_object_or_404(JoinLink, pk=pk, assembly=assembly)
-    return act(request, lambda: membership.revoke_join_link(link=link, by=request.user, now=now()),
-               success=_("The join link no longer works."), to=reverse("assembly_members", args=[slug]))
+    return act(
+        request,
+        lambda: membership.revoke_join_link(link=link, by=request.user, now=now()),
+        success=_("The join link no longer works."),
+        to=reverse("assembly_members", args=[slug]),
+    )
 
 
 @require_POST
@@ -146,18 +163,24 @@ def set_role(request, slug, user_id):
     assembly = visible_assembly(request, slug)
     member = _member_or_404(assembly, user_id)
     role = request.POST.get("role", "")
-    return act(request, lambda: membership.set_role(assembly=assembly, by=request.user, member=member, role=role, now=now()),
-               success=_("The role of %(name)s was changed.") % {"name": member.name},
-               to=reverse("assembly_members", args=[slug]))
+    return act(
+        request,
+        lambda: membership.set_role(assembly=assembly, by=request.user, member=member, role=role, now=now()),
+        success=_("The role of %(name)s was changed.") % {"name": member.name},
+        to=reverse("assembly_members", args=[slug]),
+    )
 
 
 @require_POST
 def remove(request, slug, user_id):
     assembly = visible_assembly(request, slug)
     member = _member_or_404(assembly, user_id)
-    return act(request, lambda: membership.remove_member(assembly=assembly, by=request.user, member=member, now=now()),
-               success=_("%(name)s is no longer a member.") % {"name": member.name},
-               to=reverse("assembly_members", args=[slug]))
+    return act(
+        request,
+        lambda: membership.remove_member(assembly=assembly, by=request.user, member=member, now=now()),
+        success=_("%(name)s is no longer a member.") % {"name": member.name},
+        to=reverse("assembly_members", args=[slug]),
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -167,8 +190,12 @@ def request_to_join(request, slug):
         return response
     verdict = rules.can_request_to_join(request.user, assembly)
     if not verdict:
-        return refused(request, verdict, title=_("Join %(assembly)s") % {"assembly": assembly.name},
-                       back=assembly.get_absolute_url())
+        return refused(
+            request,
+            verdict,
+            title=_("Join %(assembly)s") % {"assembly": assembly.name},
+            back=assembly.get_absolute_url(),
+        )
     form = JoinRequestForm(request.POST if request.method == "POST" else None)
     status = 200
     if form.is_bound:
@@ -191,8 +218,12 @@ def leave(request, slug):
         return response
     verdict = rules.can_leave(request.user, assembly)
     if not verdict:
-        return refused(request, verdict, title=_("Leave %(assembly)s") % {"assembly": assembly.name},
-                       back=assembly.get_absolute_url())
+        return refused(
+            request,
+            verdict,
+            title=_("Leave %(assembly)s") % {"assembly": assembly.name},
+            back=assembly.get_absolute_url(),
+        )
     error_message, status = "", 200
     if request.method == "POST":
         try:
@@ -202,9 +233,12 @@ def leave(request, slug):
         else:
             messages.success(request, _("You left %(assembly)s.") % {"assembly": assembly.name})
             return redirect("assembly", slug) if assembly.is_public else redirect("home")
-    return render(request, "frontend/members/leave.html",
-                  {"assembly": assembly, "role": role_label(request.user, assembly), "error": error_message},
-                  status=status)
+    return render(
+        request,
+        "frontend/members/leave.html",
+        {"assembly": assembly, "role": role_label(request.user, assembly), "error": error_message},
+        status=status,
+    )
 
 
 def _invitation_problem(invitation: Invitation, moment) -> str:
@@ -237,10 +271,17 @@ def accept_invitation(request, token):
             return redirect("assembly", assembly.slug)
     if problem:
         status = 410
-    return render(request, "frontend/members/invitation.html", {
-        "assembly": assembly, "invitation": invitation, "problem": problem,
-        "already_member": bool(rules.role_of(request.user, assembly)),
-    }, status=status)
+    return render(
+        request,
+        "frontend/members/invitation.html",
+        {
+            "assembly": assembly,
+            "invitation": invitation,
+            "problem": problem,
+            "already_member": bool(rules.role_of(request.user, assembly)),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -261,7 +302,14 @@ def join_by_link(request, token):
         else:
             messages.success(request, _("Welcome to %(assembly)s.") % {"assembly": assembly.name})
             return redirect("assembly", assembly.slug)
-    return render(request, "frontend/members/join_link.html", {
-        "assembly": assembly, "link": link, "problem": problem,
-        "already_member": bool(rules.role_of(request.user, assembly)),
-    }, status=410 if problem else 200)
+    return render(
+        request,
+        "frontend/members/join_link.html",
+        {
+            "assembly": assembly,
+            "link": link,
+            "problem": problem,
+            "already_member": bool(rules.role_of(request.user, assembly)),
+        },
+        status=410 if problem else 200,
+    )

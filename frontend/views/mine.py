@@ -17,7 +17,13 @@ PER_PAGE = 20
 def index(request):
     # Only assemblies the person may still read: leaving a members-only assembly hides what they wrote there.
     visible = rules.contributions_visible_to(request.user)
-    return render(request, "frontend/account/contributions.html", {
-        "authored": paginate(request, selectors.authored_by(request.user, visible), per_page=PER_PAGE),
-        "cosigned": paginate(request, selectors.cosigned_by(request.user, visible), per_page=PER_PAGE, param="cpage"),
-    })
+    return render(
+        request,
+        "frontend/account/contributions.html",
+        {
+            "authored": paginate(request, selectors.authored_by(request.user, visible), per_page=PER_PAGE),
+            "cosigned": paginate(
+                request, selectors.cosigned_by(request.user, visible), per_page=PER_PAGE, param="cpage"
+            ),
+        },
+    )

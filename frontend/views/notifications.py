@@ -19,15 +19,22 @@ NOTIFICATIONS_PER_PAGE = 25
 @require_safe
 def index(request):
     mine = Notification.objects.filter(user=request.user).select_related("assembly").order_by("-created_at", "-pk")
-    return render(request, "frontend/notifications/index.html", {
-        "notifications": paginate(request, mine, per_page=NOTIFICATIONS_PER_PAGE),
-    })
+    return render(
+        request,
+        "frontend/notifications/index.html",
+        {
+            "notifications": paginate(request, mine, per_page=NOTIFICATIONS_PER_PAGE),
+        },
+    )
 
 
 @login_required
 @require_POST
 def mark_all_read(request):
     count = notifications.mark_read(user=request.user, now=now())
-    messages.success(request, ngettext("%(count)d notification marked as read.",
-                                       "%(count)d notifications marked as read.", count) % {"count": count})
+    messages.success(
+        request,
+        ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", count)
+        % {"count": count},
+    )
     return redirect("notifications")

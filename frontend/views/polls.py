@@ -67,13 +67,17 @@ def _cast_wait(request, *, member=None) -> int:
     seconds to wait. Guards the board and the server's signing against floods and code guessing."""
     if member is not None:
         return ratelimit.spend(f"cast:member:{member.pk}", now=now(), limit=settings.DELIBERATE_CASTS_PER_MINUTE)
-    return ratelimit.spend(f"cast:address:{ratelimit.address_key(request)}", now=now(),
-                           limit=settings.DELIBERATE_CASTS_PER_ADDRESS_PER_MINUTE)
+    return ratelimit.spend(
+        f"cast:address:{ratelimit.address_key(request)}",
+        now=now(),
+        limit=settings.DELIBERATE_CASTS_PER_ADDRESS_PER_MINUTE,
+    )
 
 
 def _too_fast(seconds: int) -> str:
-    return _("Too many ballots in the last minute: wait %(seconds)d seconds, then send yours again. Your "
-             "choice is kept.") % {"seconds": seconds}
+    return _(
+        "Too many ballots in the last minute: wait %(seconds)d seconds, then send yours again. Your choice is kept."
+    ) % {"seconds": seconds}
 
 
 def _retry_after(response, seconds: int):
@@ -114,13 +118,20 @@ def _base(poll: Poll, **context) -> dict:
 
 # The list and the convenor's form ---------------------------------------------------------------------------
 
+
 @require_GET
 def poll_list(request, slug):
     assembly = visible_assembly(request, slug)
     polls = paginate(request, selectors.polls_of(assembly), per_page=POLLS_PER_PAGE)
-    return render(request, "frontend/polls/list.html", {
-        "assembly": assembly, "polls": polls, "can_create": rules.can_create_poll(request.user, assembly),
-    })
+    return render(
+        request,
+        "frontend/polls/list.html",
+        {
+            "assembly": assembly,
+            "polls": polls,
+            "can_create": rules.can_create_poll(request.user, assembly),
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -140,11 +151,23 @@ def poll_create(request, slug):
             data, subject = form.cleaned_data, form.subject
             try:
                 poll = services.create_poll(
-                    assembly=assembly, by=request.user, title=data["title"], question=data["question"],
-                    subject_type=subject.type, subject_refs=subject.refs, contributions=subject.contributions,
-                    options=subject.options, method=form.method, secrecy=data["secrecy"], revote=data["revote"],
-                    delivery=data["delivery"], opens_at=data.get("opens_at"), closes_at=data["closes_at"],
-                    weights=data["weights_by_user"], space=subject.space or data.get("space"), now=now(),
+                    assembly=assembly,
+                    by=request.user,
+                    title=data["title"],
+                    question=data["question"],
+                    subject_type=subject.type,
+                    subject_refs=subject.refs,
+                    contributions=subject.contributions,
+                    options=subject.options,
+                    method=form.method,
+                    secrecy=data["secrecy"],
+                    revote=data["revote"],
+                    delivery=data["delivery"],
+                    opens_at=data.get("opens_at"),
+                    closes_at=data["closes_at"],
+                    weights=data["weights_by_user"],
+                    space=subject.space or data.get("space"),
+                    now=now(),
                 )
             except services.PollError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
@@ -152,11 +175,13 @@ def poll_create(request, slug):
             else:
                 messages.success(request, _("The poll is tabled as a draft. Check it, then open it."))
                 return redirect(poll.get_absolute_url())
-    return render(request, "frontend/polls/create.html", {"assembly": assembly, "form": form, "title": title},
-                  status=status)
+    return render(
+        request, "frontend/polls/create.html", {"assembly": assembly, "form": form, "title": title}, status=status
+    )
 
 
 # The poll page, opening and closing ----------------------------------------------------------------------------
+
 
 @require_GET
 def poll_detail(request, public_id):
@@ -204,18 +229,31 @@ def poll_open(request, public_id):
     try:
         opened = services.open_poll(poll=poll, by=request.user, now=now())
     except services.PollError as error:
-        return refused(request, error.message, title=_("The poll cannot be opened"), status=status_for(error),
-                       back=poll.get_absolute_url())
+        return refused(
+            request,
+            error.message,
+            title=_("The poll cannot be opened"),
+            status=status_for(error),
+            back=poll.get_absolute_url(),
+        )
     if opened.paper_codes:
-        response = render(request, "frontend/polls/opened.html", _base(
-            opened.poll, codes=opened.paper_codes, vote_url=request.build_absolute_uri(
-                reverse("poll_vote_code", args=[poll.public_id])),
-        ))
+        response = render(
+            request,
+            "frontend/polls/opened.html",
+            _base(
+                opened.poll,
+                codes=opened.paper_codes,
+                vote_url=request.build_absolute_uri(reverse("poll_vote_code", args=[poll.public_id])),
+            ),
+        )
         # The codes exist only in this response: no cache may keep a copy.
         patch_cache_control(response, no_store=True, private=True)
         return response
-    messages.success(request, _("The poll is open.") + (" " + _("Each member was emailed their voting code.")
-                                                        if opened.poll.is_secret else ""))
+    messages.success(
+        request,
+        _("The poll is open.")
+        + (" " + _("Each member was emailed their voting code.") if opened.poll.is_secret else ""),
+    )
     return redirect(opened.poll.get_absolute_url())
 
 
@@ -234,6 +272,7 @@ def poll_close(request, public_id):
 
 
 # Voting ---------------------------------------------------------------------------------------------------------
+
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def poll_vote(request, public_id):
@@ -266,10 +305,23 @@ def poll_vote(request, public_id):
             else:
                 messages.success(request, _("Your ballot is on the board."))
                 return redirect(reverse("poll_receipt", args=[poll.public_id, receipt["seq"]]))
-    return _retry_after(render(request, "frontend/polls/vote.html", _base(
-        poll, form=form, title=title, credential=credential, browser_signs=browser_signs,
-        accepting=poll.accepts_ballots_at(now()), my_ballots=selectors.member_ballots(poll, credential)[:5],
-    ), status=status), wait)
+    return _retry_after(
+        render(
+            request,
+            "frontend/polls/vote.html",
+            _base(
+                poll,
+                form=form,
+                title=title,
+                credential=credential,
+                browser_signs=browser_signs,
+                accepting=poll.accepts_ballots_at(now()),
+                my_ballots=selectors.member_ballots(poll, credential)[:5],
+            ),
+            status=status,
+        ),
+        wait,
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -289,15 +341,27 @@ def poll_vote_code(request, public_id):
             status = 429
         elif form.is_valid():
             try:
-                receipt = services.cast_with_code(poll=poll, code=form.cleaned_data["code"], choice=form.choice, now=now())
+                receipt = services.cast_with_code(
+                    poll=poll, code=form.cleaned_data["code"], choice=form.choice, now=now()
+                )
             except services.PollError as error:
                 form.add_error("code" if isinstance(error, services.WrongCode) else None, error.message)
                 status = status_for(error)
             else:
                 return _receipt_page(request, poll, receipt, just_cast=True)
-    return _retry_after(render(request, "frontend/polls/vote_code.html", _base(
-        poll, form=form, accepting=poll.accepts_ballots_at(now()),
-    ), status=status), wait)
+    return _retry_after(
+        render(
+            request,
+            "frontend/polls/vote_code.html",
+            _base(
+                poll,
+                form=form,
+                accepting=poll.accepts_ballots_at(now()),
+            ),
+            status=status,
+        ),
+        wait,
+    )
 
 
 def _csrf_refusal(request):
@@ -328,6 +392,7 @@ def poll_ballots(request, public_id):
 
 # Receipts ---------------------------------------------------------------------------------------------------------
 
+
 def _receipt_of(poll: Poll, seq: int) -> dict:
     line = selectors.ballot_line(poll, seq)
     if line is None:
@@ -336,9 +401,16 @@ def _receipt_of(poll: Poll, seq: int) -> dict:
 
 
 def _receipt_page(request, poll, receipt, *, just_cast=False):
-    return render(request, "frontend/polls/receipt.html", _base(
-        poll, receipt=receipt, just_cast=just_cast, receipt_json=json.dumps(receipt, indent=1),
-    ))
+    return render(
+        request,
+        "frontend/polls/receipt.html",
+        _base(
+            poll,
+            receipt=receipt,
+            just_cast=just_cast,
+            receipt_json=json.dumps(receipt, indent=1),
+        ),
+    )
 
 
 @require_GET
@@ -356,6 +428,7 @@ def poll_receipt_json(request, public_id, seq):
 
 
 # Results ------------------------------------------------------------------------------------------------------------
+
 
 @require_GET
 def poll_results(request, public_id):
@@ -382,18 +455,33 @@ def poll_results(request, public_id):
         chart = poll_charts.bars([(labels[o], tally[o]) for o in ids], title=title)
         rows = [(labels[o], tally[o]) for o in ids]
     outcome = result["outcome"]
-    return render(request, "frontend/polls/results.html", _base(
-        poll, result=result, outcome=outcome, chart=chart, rows=rows, matrix_rows=matrix_rows, grade_rows=grade_rows,
-        option_numbers=range(1, len(ids) + 1), labels=labels,
-        ranking=[labels[o] for o in outcome.get("ranking", [])], winners=[labels[o] for o in outcome.get("winners", [])],
-        eliminated=[labels[o] for o in outcome.get("eliminated", [])], tie_order=[labels[o] for o in order],
-        grades=method.get("grades", []), rounds=range(1, len(tally.get("rounds", [])) + 1) if kind == "irv" else (),
-        decided=poll.contributions.select_related("space").order_by("pk"),
-        versions=selectors.versions_by_poll(poll.assembly, [poll.public_id]).get(poll.public_id, []),
-    ))
+    return render(
+        request,
+        "frontend/polls/results.html",
+        _base(
+            poll,
+            result=result,
+            outcome=outcome,
+            chart=chart,
+            rows=rows,
+            matrix_rows=matrix_rows,
+            grade_rows=grade_rows,
+            option_numbers=range(1, len(ids) + 1),
+            labels=labels,
+            ranking=[labels[o] for o in outcome.get("ranking", [])],
+            winners=[labels[o] for o in outcome.get("winners", [])],
+            eliminated=[labels[o] for o in outcome.get("eliminated", [])],
+            tie_order=[labels[o] for o in order],
+            grades=method.get("grades", []),
+            rounds=range(1, len(tally.get("rounds", [])) + 1) if kind == "irv" else (),
+            decided=poll.contributions.select_related("space").order_by("pk"),
+            versions=selectors.versions_by_poll(poll.assembly, [poll.public_id]).get(poll.public_id, []),
+        ),
+    )
 
 
 # The board and its downloads ---------------------------------------------------------------------------------------
+
 
 @require_GET
 def poll_board(request, public_id):
@@ -424,6 +512,7 @@ def poll_board_key(request, public_id):
 
 # Browser keys -------------------------------------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def voter_key(request):
     if (response := login_redirect(request)) is not None:
@@ -437,11 +526,20 @@ def voter_key(request):
                 messages.success(request, _("Your browser key is no longer used for new polls."))
             else:
                 services.enroll_voter_key(user=request.user, public_key=request.POST.get("public_key", ""), now=now())
-                messages.success(request, _("Your browser key is enrolled: roll-call polls that open from now on "
-                                            "list it, and only this browser can sign your ballots in them."))
+                messages.success(
+                    request,
+                    _(
+                        "Your browser key is enrolled: roll-call polls that open from now on "
+                        "list it, and only this browser can sign your ballots in them."
+                    ),
+                )
         except services.PollError as refusal:
             error, status = refusal.message, status_for(refusal)
         else:
             return redirect(reverse("voter_key"))
-    return render(request, "frontend/polls/key.html", {"key": selectors.active_voter_key(request.user), "error": error},
-                  status=status)
+    return render(
+        request,
+        "frontend/polls/key.html",
+        {"key": selectors.active_voter_key(request.user), "error": error},
+        status=status,
+    )

@@ -81,22 +81,30 @@ def _document_page(request, assembly, roadmap, version, *, current: bool):
     document = roadmap_services.document_of(version)
     sections = document["sections"]
     page, parts, starts = paginate_groups(request, [(s, s["items"]) for s in sections], per_page=ITEMS_PER_PAGE)
-    spaces = {space.code: space for space in roadmap_selectors.spaces_with_counts(assembly, roadmap.head_id)} if current else {}
-    return render(request, "frontend/roadmap/document.html", {
-        "assembly": assembly,
-        "roadmap": roadmap,
-        "version": version,
-        "document": document,
-        "current": current,
-        "page": page,
-        "parts": parts,
-        "toc": [(section, starts[index], spaces.get(section["code"])) for index, section in enumerate(sections)],
-        "item_count": sum(len(section["items"]) for section in sections),
-        "warnings": document["provenance"].get("warnings", []) if version.number == 1 else [],
-        "can_edit_roadmap": rules.can_edit_roadmap(request.user, assembly),
-        "role": role_label(request.user, assembly),
-        "latest_edition": roadmap_selectors.latest_edition(roadmap) if current else None,
-    })
+    spaces = (
+        {space.code: space for space in roadmap_selectors.spaces_with_counts(assembly, roadmap.head_id)}
+        if current
+        else {}
+    )
+    return render(
+        request,
+        "frontend/roadmap/document.html",
+        {
+            "assembly": assembly,
+            "roadmap": roadmap,
+            "version": version,
+            "document": document,
+            "current": current,
+            "page": page,
+            "parts": parts,
+            "toc": [(section, starts[index], spaces.get(section["code"])) for index, section in enumerate(sections)],
+            "item_count": sum(len(section["items"]) for section in sections),
+            "warnings": document["provenance"].get("warnings", []) if version.number == 1 else [],
+            "can_edit_roadmap": rules.can_edit_roadmap(request.user, assembly),
+            "role": role_label(request.user, assembly),
+            "latest_edition": roadmap_selectors.latest_edition(roadmap) if current else None,
+        },
+    )
 
 
 @require_safe
@@ -104,9 +112,14 @@ def current(request, slug):
     assembly = visible_assembly(request, slug)
     roadmap = roadmap_selectors.roadmap_of(assembly)
     if roadmap is None or roadmap.head is None:
-        return render(request, "frontend/roadmap/empty.html", {
-            "assembly": assembly, "can_edit_roadmap": rules.can_edit_roadmap(request.user, assembly),
-        })
+        return render(
+            request,
+            "frontend/roadmap/empty.html",
+            {
+                "assembly": assembly,
+                "can_edit_roadmap": rules.can_edit_roadmap(request.user, assembly),
+            },
+        )
     return _document_page(request, assembly, roadmap, roadmap.head, current=True)
 
 
@@ -124,14 +137,18 @@ def version(request, slug, number):
 def history(request, slug):
     assembly = visible_assembly(request, slug)
     roadmap = roadmap_or_404(assembly)
-    return render(request, "frontend/roadmap/history.html", {
-        "assembly": assembly,
-        "roadmap": roadmap,
-        "versions": paginate(request, roadmap_selectors.history(roadmap), per_page=HISTORY_PER_PAGE),
-        "editions": list(roadmap_selectors.editions_of(roadmap)[:HISTORY_EDITIONS + 1]),
-        "history_editions": HISTORY_EDITIONS,
-        "can_publish": rules.can_publish_edition(request.user, assembly),
-    })
+    return render(
+        request,
+        "frontend/roadmap/history.html",
+        {
+            "assembly": assembly,
+            "roadmap": roadmap,
+            "versions": paginate(request, roadmap_selectors.history(roadmap), per_page=HISTORY_PER_PAGE),
+            "editions": list(roadmap_selectors.editions_of(roadmap)[: HISTORY_EDITIONS + 1]),
+            "history_editions": HISTORY_EDITIONS,
+            "can_publish": rules.can_publish_edition(request.user, assembly),
+        },
+    )
 
 
 def _changed(section) -> bool:
@@ -146,29 +163,35 @@ def diff(request, slug):
         to_number = int(request.GET.get("to") or roadmap.head.number)
         from_number = int(request.GET.get("from") or max(to_number - 1, 1))
     except ValueError:
-        return refused(request, _("Versions are named by their numbers, for example ?from=1&to=2."),
-                       title=_("Compare versions"), status=400, back=reverse("roadmap_history", args=[slug]))
+        return refused(
+            request,
+            _("Versions are named by their numbers, for example ?from=1&to=2."),
+            title=_("Compare versions"),
+            status=400,
+            back=reverse("roadmap_history", args=[slug]),
+        )
     versions = roadmap_selectors.versions_by_number(roadmap, {from_number, to_number})
     if from_number not in versions or to_number not in versions:
         raise Http404
     old, new = versions[from_number], versions[to_number]
     result = diff_roadmaps(roadmap_services.document_of(old)["sections"], roadmap_services.document_of(new)["sections"])
-    groups = [
-        (section, [item for item in section.items if item.kind != "unchanged"])
-        for section in result.sections
-    ]
+    groups = [(section, [item for item in section.items if item.kind != "unchanged"]) for section in result.sections]
     groups = [(section, items) for section, items in groups if items or _changed(section)]
     page, parts, _starts = paginate_groups(request, groups, per_page=ITEMS_PER_PAGE)
-    return render(request, "frontend/roadmap/diff.html", {
-        "assembly": assembly,
-        "roadmap": roadmap,
-        "old": old,
-        "new": new,
-        "summary": result.summary,
-        "has_changes": result.has_changes,
-        "page": page,
-        "parts": parts,
-    })
+    return render(
+        request,
+        "frontend/roadmap/diff.html",
+        {
+            "assembly": assembly,
+            "roadmap": roadmap,
+            "old": old,
+            "new": new,
+            "summary": result.summary,
+            "has_changes": result.has_changes,
+            "page": page,
+            "parts": parts,
+        },
+    )
 
 
 @require_safe
@@ -184,11 +207,14 @@ def export(request, slug, number, fmt):
         response = HttpResponse(stored, content_type="application/json")
         response["X-Content-SHA256"] = hashlib.sha256(stored).hexdigest()
     elif fmt == "md":
-        response = HttpResponse(exports.to_markdown(roadmap_services.document_of(found)).encode(),
-                                content_type="text/markdown; charset=utf-8")
+        response = HttpResponse(
+            exports.to_markdown(roadmap_services.document_of(found)).encode(),
+            content_type="text/markdown; charset=utf-8",
+        )
     else:
-        response = HttpResponse(exports.to_csv(roadmap_services.document_of(found)).encode(),
-                                content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            exports.to_csv(roadmap_services.document_of(found)).encode(), content_type="text/csv; charset=utf-8"
+        )
     response["Content-Disposition"] = f'attachment; filename="{assembly.slug}-roadmap-v{found.number}.{fmt}"'
     return response
 
@@ -209,19 +235,36 @@ def import_document(request, slug):
         status = 400
         if form.is_valid():
             try:
-                version = roadmap_services.import_roadmap(assembly=assembly, text=form.cleaned_data["text"],
-                                                          by=request.user, reason=form.cleaned_data["reason"], now=now())
+                version = roadmap_services.import_roadmap(
+                    assembly=assembly,
+                    text=form.cleaned_data["text"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    now=now(),
+                )
             except AssemblyError as error:
                 status = form_error(form, error)
             else:
-                messages.success(request, _("The roadmap was imported as version %(number)d.") % {"number": version.number})
+                messages.success(
+                    request, _("The roadmap was imported as version %(number)d.") % {"number": version.number}
+                )
                 warnings = roadmap_services.document_of(version)["provenance"].get("warnings", [])
                 if warnings:
-                    messages.warning(request, _("Check the import: %(count)d warning(s) are listed below.") % {"count": len(warnings)})
+                    messages.warning(
+                        request,
+                        _("Check the import: %(count)d warning(s) are listed below.") % {"count": len(warnings)},
+                    )
                 return redirect("roadmap_version", slug, version.number)
-    return render(request, "frontend/roadmap/import.html", {
-        "assembly": assembly, "form": form, "has_roadmap": bool(roadmap and roadmap.head_id),
-    }, status=status)
+    return render(
+        request,
+        "frontend/roadmap/import.html",
+        {
+            "assembly": assembly,
+            "form": form,
+            "has_roadmap": bool(roadmap and roadmap.head_id),
+        },
+        status=status,
+    )
 
 
 def _item_or_404(roadmap, ref):
@@ -271,27 +314,35 @@ def item(request, slug, ref):
     origin = last_change(lineage)  # the version that put the current text there, and what decided it
     origin = origin[1] if origin is not None else None
     origin_poll = poll_selectors.poll_by_public_id(origin.poll_ref) if origin is not None and origin.poll_ref else None
-    amendments = paginate(request, roadmap_selectors.amendments_of_item(found), per_page=AMENDMENTS_PER_PAGE, param="apage")
+    amendments = paginate(
+        request, roadmap_selectors.amendments_of_item(found), per_page=AMENDMENTS_PER_PAGE, param="apage"
+    )
     for amendment in amendments:
         amendment.in_conflict = (
             amendment.status in roadmap_selectors.LIVE_STATUSES and amendment.base_text != current_text
         )
-    return render(request, "frontend/roadmap/item.html", {
-        "assembly": assembly,
-        "roadmap": roadmap,
-        "item": found,
-        "text": current_text,
-        "origin": origin,
-        "origin_poll": origin_poll,
-        "removed_in": latest.number if current_text is None and latest is not None else None,
-        "changes": paginate(request, _changes(states), per_page=ITEM_CHANGES_PER_PAGE, param="hpage"),
-        "spans": [(span.text.rstrip(), span.text[len(span.text.rstrip()):], span.version) for span in spans],
-        "sources": [source for _number, source in sorted({span.version: span.provenance for span in spans}.items())],
-        "amendments": amendments,
-        "can_amend": rules.can_amend_item(request.user, found),
-        "can_edit": rules.can_edit_roadmap(request.user, assembly),
-        "role": role_label(request.user, assembly),
-    })
+    return render(
+        request,
+        "frontend/roadmap/item.html",
+        {
+            "assembly": assembly,
+            "roadmap": roadmap,
+            "item": found,
+            "text": current_text,
+            "origin": origin,
+            "origin_poll": origin_poll,
+            "removed_in": latest.number if current_text is None and latest is not None else None,
+            "changes": paginate(request, _changes(states), per_page=ITEM_CHANGES_PER_PAGE, param="hpage"),
+            "spans": [(span.text.rstrip(), span.text[len(span.text.rstrip()) :], span.version) for span in spans],
+            "sources": [
+                source for _number, source in sorted({span.version: span.provenance for span in spans}.items())
+            ],
+            "amendments": amendments,
+            "can_amend": rules.can_amend_item(request.user, found),
+            "can_edit": rules.can_edit_roadmap(request.user, assembly),
+            "role": role_label(request.user, assembly),
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -307,8 +358,13 @@ def edit_item(request, slug, ref):
         return refused(request, verdict, title=title, back=reverse("item", args=[slug, found.ref]))
     text = roadmap_selectors.current_text(found)
     if text is None:
-        return refused(request, _("This item is not in the current roadmap."), title=title, status=409,
-                       back=reverse("item", args=[slug, found.ref]))
+        return refused(
+            request,
+            _("This item is not in the current roadmap."),
+            title=title,
+            status=409,
+            back=reverse("item", args=[slug, found.ref]),
+        )
     form = EditItemForm(request.POST if request.method == "POST" else None, initial={"text": text})
     status = 200
     if form.is_bound:
@@ -321,6 +377,14 @@ def edit_item(request, slug, ref):
             else:
                 messages.success(request, _("Saved as version %(number)d.") % {"number": version.number})
                 return redirect("item", slug, found.ref)
-    return render(request, "frontend/roadmap/edit_item.html", {
-        "assembly": assembly, "item": found, "form": form, "text": text,
-    }, status=status)
+    return render(
+        request,
+        "frontend/roadmap/edit_item.html",
+        {
+            "assembly": assembly,
+            "item": found,
+            "form": form,
+            "text": text,
+        },
+        status=status,
+    )

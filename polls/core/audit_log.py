@@ -18,8 +18,16 @@ FORMAT = "deliberate/audit-entry/1"
 
 
 def entry_document(
-    *, assembly: int, number: int, action: str, actor: int | None, target: str, label: str,
-    details: Mapping[str, Any], created_at: str, previous_hash: str,
+    *,
+    assembly: int,
+    number: int,
+    action: str,
+    actor: int | None,
+    target: str,
+    label: str,
+    details: Mapping[str, Any],
+    created_at: str,
+    previous_hash: str,
 ) -> dict[str, Any]:
     """The document of one entry; `created_at` is already formatted (``YYYY-MM-DDTHH:MM:SSZ``)."""
     return {

@@ -40,12 +40,13 @@ import secrets
 import string
 import threading
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from operator import itemgetter, lt
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -129,9 +130,7 @@ _SETUP_KEYS = frozenset(
 _BALLOT_KEYS = frozenset({"poll", "fp", "cred", "choice", "nonce", "signer", "sig"})
 _CHECKPOINT_KEYS = frozenset({"count", "head", "time", "sig"})
 _CLOSE_KEYS = frozenset({"time", "sig"})
-_RESULT_KEYS = frozenset(
-    {"counted", "superseded", "weight", "tally", "outcome", "tiebreak_seed", "sig"}
-)
+_RESULT_KEYS = frozenset({"counted", "superseded", "weight", "tally", "outcome", "tiebreak_seed", "sig"})
 _RECEIPT_KEYS = frozenset({"v", "poll", "fp", "seq", "entry", "tracker", "kid", "sig"})
 _BOARD_SIGNED_KEYS = {
     "setup": _SETUP_KEYS,
@@ -422,9 +421,7 @@ def _check_eligibility_signature(setup: Setup, credentials_json: str) -> None:
     issuer = setup.body["eligibility"]["issuer"]
     # JCS({"poll", "credentials"}), its members in key order.
     signed_list = ('{"credentials":' + credentials_json + ',"poll":' + _fast_dumps(setup.poll) + "}").encode("utf-8")
-    if not verify_raw(
-        b64u_decode(issuer["ed25519"]), DST_ELIGIBILITY + signed_list, b64u_decode(issuer["sig"])
-    ):
+    if not verify_raw(b64u_decode(issuer["ed25519"]), DST_ELIGIBILITY + signed_list, b64u_decode(issuer["sig"])):
         raise BoardError("body.eligibility.issuer.sig does not verify with the issuer key")
 
 
@@ -441,9 +438,7 @@ def _check_setup_members(poll_id: str, body: Any, *, signed: bool) -> Setup:
     _need_str(assembly["name"], "body.assembly.name")
     subject = _members(body["subject"], "body.subject", frozenset({"type", "refs"}))
     if subject["type"] not in SUBJECT_TYPES:
-        raise BoardError(
-            f"body.subject.type is {_show(subject['type'])}, expected one of {', '.join(SUBJECT_TYPES)}"
-        )
+        raise BoardError(f"body.subject.type is {_show(subject['type'])}, expected one of {', '.join(SUBJECT_TYPES)}")
     if type(subject["refs"]) is not list:
         raise BoardError(f"body.subject.refs must be a list, found {_what(subject['refs'])}")
     for i, ref in enumerate(subject["refs"]):
@@ -1158,10 +1153,10 @@ class _ScanContext:
         self._derive()
 
     @classmethod
-    def from_setup(cls, setup: Setup, wanted: frozenset, heads: frozenset) -> "_ScanContext":
+    def from_setup(cls, setup: Setup, wanted: frozenset, heads: frozenset) -> _ScanContext:
         return cls(setup.poll, setup.fp, setup.method, setup.option_ids, setup.board_pub, wanted, heads)
 
-    def same_as(self, other: "_ScanContext") -> bool:
+    def same_as(self, other: _ScanContext) -> bool:
         """Whether both contexts make every per-line check give the same verdict."""
         return all(getattr(self, name) == getattr(other, name) for name in self._STATE)
 

@@ -170,9 +170,7 @@ def _no_duplicates(pairs):
     return obj
 
 
-_DECODER = json.JSONDecoder(
-    parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
-)
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
 _STRICT_DECODER = json.JSONDecoder(
     parse_int=_parse_int,
     parse_float=_parse_float,
@@ -281,9 +279,7 @@ def explain_not_canonical(obj, text: str) -> str:
         expected = canonical_text(obj)
     except JSONFormatError as exc:
         return f"not canonical JSON: {exc}"
-    pos = next(
-        (i for i, (a, b) in enumerate(zip(text, expected)) if a != b), min(len(text), len(expected))
-    )
+    pos = next((i for i, (a, b) in enumerate(zip(text, expected)) if a != b), min(len(text), len(expected)))
     found = text[pos : pos + 12]
     wanted = expected[pos : pos + 12]
     in_text_order = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -297,9 +293,7 @@ def explain_not_canonical(obj, text: str) -> str:
         cause = "members are not in JCS key order"
     else:
         cause = "not the JCS form"
-    return (
-        f"not canonical JSON ({cause}): at character {pos} found {found!r}, expected {wanted!r}"
-    )
+    return f"not canonical JSON ({cause}): at character {pos} found {found!r}, expected {wanted!r}"
 
 
 # --- Bytes, hashes, times ---------------------------------------------------------------------------
@@ -408,7 +402,7 @@ def parse_time(value) -> _dt.datetime:
     if match is None:
         raise EncodingError(f"time {value!r} is not of the form YYYY-MM-DDTHH:MM:SSZ")
     try:
-        return _dt.datetime(*map(int, match.groups()), tzinfo=_dt.timezone.utc)
+        return _dt.datetime(*map(int, match.groups()), tzinfo=_dt.UTC)
     except ValueError:
         raise EncodingError(f"time {value!r} is not a real date and time") from None
 
@@ -434,5 +428,5 @@ def format_time(moment: _dt.datetime) -> str:
     """
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("format_time needs an aware datetime")
-    utc = moment.astimezone(_dt.timezone.utc)
+    utc = moment.astimezone(_dt.UTC)
     return f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"

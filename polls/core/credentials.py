@@ -60,13 +60,9 @@ def normalise_code(text: str) -> str:
     if bad:
         shown = ", ".join(repr(c) for c in bad)
         hint = " (the digits 0, 1, 8 and 9 never appear in a code)" if set(bad) & set("0189") else ""
-        raise InvalidVotingCode(
-            f"a voting code uses only the letters A-Z and the digits 2-7; found {shown}{hint}"
-        )
+        raise InvalidVotingCode(f"a voting code uses only the letters A-Z and the digits 2-7; found {shown}{hint}")
     if len(chars) != CODE_CHARS:
-        raise InvalidVotingCode(
-            f"a voting code has {CODE_CHARS} characters (6 groups of 4); found {len(chars)}"
-        )
+        raise InvalidVotingCode(f"a voting code has {CODE_CHARS} characters (6 groups of 4); found {len(chars)}")
     return chars
 
 
@@ -79,7 +75,5 @@ def derive_credential(code: str, poll_id: str) -> Ed25519PrivateKey:
     if not isinstance(poll_id, str) or not poll_id:
         raise ValueError("derive_credential needs the poll's public id")
     ikm = normalise_code(code).encode("ascii")
-    seed = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=poll_id.encode("utf-8"), info=_HKDF_INFO
-    ).derive(ikm)
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=poll_id.encode("utf-8"), info=_HKDF_INFO).derive(ikm)
     return Ed25519PrivateKey.from_private_bytes(seed)

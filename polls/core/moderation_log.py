@@ -18,8 +18,17 @@ FORMAT = "deliberate/moderation-entry/1"
 
 
 def entry_document(
-    *, assembly: int, number: int, action: str, actor: int, message: int | None, target: int | None,
-    reason: str, until: str | None, created_at: str, previous_hash: str,
+    *,
+    assembly: int,
+    number: int,
+    action: str,
+    actor: int,
+    message: int | None,
+    target: int | None,
+    reason: str,
+    until: str | None,
+    created_at: str,
+    previous_hash: str,
 ) -> dict[str, Any]:
     """The document of one entry; times are already formatted (``YYYY-MM-DDTHH:MM:SSZ``)."""
     return {

@@ -83,9 +83,7 @@ def strict_point_encoding(encoded: bytes) -> bool:
 def strict_signature_encoding(signature: bytes) -> bool:
     """True when a 64-byte signature has a strictly encoded R and S < L."""
     return (
-        len(signature) == 64
-        and int.from_bytes(signature[32:], "little") < _L
-        and strict_point_encoding(signature[:32])
+        len(signature) == 64 and int.from_bytes(signature[32:], "little") < _L and strict_point_encoding(signature[:32])
     )
 
 
@@ -235,4 +233,3 @@ def load_board_key(text: str) -> BoardKey:
         except EncodingError as exc:
             raise InvalidKey(f"the key seed is neither 43-character b64u nor 64-character hex: {exc}") from None
     return BoardKey(kid, private_key_from_seed(seed))
-

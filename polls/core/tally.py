@@ -16,11 +16,12 @@ import gc
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cmp_to_key, partial
 from itertools import accumulate, chain, compress, repeat
 from operator import itemgetter, mul, not_, or_
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 __all__ = [
     "InvalidChoice",
@@ -97,9 +98,7 @@ def _validate_option_ids(option_ids: Any) -> None:
     seen: set[str] = set()
     for option in option_ids:
         if not isinstance(option, str) or not _OPTION_ID.fullmatch(option):
-            raise InvalidMethod(
-                f"option id {option!r} must be 1 to 64 characters among A-Z, a-z, 0-9, '_', '.', '-'"
-            )
+            raise InvalidMethod(f"option id {option!r} must be 1 to 64 characters among A-Z, a-z, 0-9, '_', '.', '-'")
         if option in seen:
             raise InvalidMethod(f"option id {option!r} appears twice")
         seen.add(option)
@@ -592,9 +591,7 @@ def _schulze(option_ids: list[str], ballots: Iterable[tuple[Any, int]], order: l
                     width = row_k[j] if row_k[j] < through else through
                     if width > row_i[j]:
                         row_i[j] = width
-    beaten = {
-        a: sum(1 for j in range(n) if strength[i][j] > strength[j][i]) for i, a in enumerate(option_ids)
-    }
+    beaten = {a: sum(1 for j in range(n) if strength[i][j] > strength[j][i]) for i, a in enumerate(option_ids)}
     position = {option: i for i, option in enumerate(order)}
     ranking = sorted(option_ids, key=lambda option: (-beaten[option], position[option]))
     return {"pairwise": pairwise}, ranking

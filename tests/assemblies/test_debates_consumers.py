@@ -83,6 +83,7 @@ async def refused_with(path, user=None, origin=ORIGIN):
 
 # Who may connect ----------------------------------------------------------------------------------------
 
+
 async def test_an_anonymous_socket_is_refused_with_4401(world):
     assert await refused_with(debate_path(world.debate)) == 4401
 
@@ -113,19 +114,25 @@ async def test_members_and_readers_of_a_public_debate_connect_and_see_presence(w
 
 # Events -----------------------------------------------------------------------------------------------
 
+
 async def test_post_edit_react_hide_restore_and_delete_reach_the_socket(world):
     kofi = await connected(debate_path(world.debate), world.kofi)
     now = timezone.now
     message = await database_sync_to_async(debates.post_message)(
-        debate=world.debate, author=world.ana, text="Let us **fund** it.", stance="for", now=now())
+        debate=world.debate, author=world.ana, text="Let us **fund** it.", stance="for", now=now()
+    )
     event = await frame(kofi, "debate.message")
     assert event["id"] == message.pk and "<strong>fund</strong>" in event["html"]
 
-    await database_sync_to_async(debates.edit_message)(message=message, editor=world.ana, text="Fund it twice.", now=now())
+    await database_sync_to_async(debates.edit_message)(
+        message=message, editor=world.ana, text="Fund it twice.", now=now()
+    )
     assert "Fund it twice." in (await frame(kofi, "debate.edited"))["html"]
     await database_sync_to_async(debates.react)(message=message, user=world.convenor, kind="agree", now=now())
     assert "Agree 1" in (await frame(kofi, "debate.reaction"))["html"]
-    await database_sync_to_async(debates.hide_message)(message=message, by=world.moderator, reason="Off topic.", now=now())
+    await database_sync_to_async(debates.hide_message)(
+        message=message, by=world.moderator, reason="Off topic.", now=now()
+    )
     hidden = await frame(kofi, "debate.hidden")
     assert "Off topic." in hidden["html"] and "Fund it twice." not in hidden["html"]
     await database_sync_to_async(debates.restore_message)(message=message, by=world.moderator, now=now())
@@ -139,12 +146,15 @@ async def test_post_edit_react_hide_restore_and_delete_reach_the_socket(world):
 async def test_events_of_another_debate_do_not_arrive(world):
     kofi = await connected(debate_path(world.debate), world.kofi)
     other = await database_sync_to_async(debates.debate_for)(space=world.space, now=timezone.now())
-    await database_sync_to_async(debates.post_message)(debate=other, author=world.ana, text="Elsewhere.", now=timezone.now())
+    await database_sync_to_async(debates.post_message)(
+        debate=other, author=world.ana, text="Elsewhere.", now=timezone.now()
+    )
     await nothing_but_presence(kofi)
     await kofi.disconnect()
 
 
 # Catch-up -----------------------------------------------------------------------------------------------
+
 
 async def test_a_reconnecting_client_gets_what_it_missed_since_its_last_id(world):
     post = database_sync_to_async(debates.post_message)
@@ -153,8 +163,9 @@ async def test_a_reconnecting_client_gets_what_it_missed_since_its_last_id(world
     # While the client is away: two new messages, and an edit of the one it had seen.
     first = await post(debate=world.debate, author=world.kofi, text="Missed one.", now=timezone.now())
     second = await post(debate=world.debate, author=world.ana, text="Missed two.", now=timezone.now())
-    await database_sync_to_async(debates.edit_message)(message=older, editor=world.ana, text="Seen, then edited.",
-                                                       now=timezone.now())
+    await database_sync_to_async(debates.edit_message)(
+        message=older, editor=world.ana, text="Seen, then edited.", now=timezone.now()
+    )
     kofi = await connected(debate_path(world.debate), world.kofi)
     await kofi.send_json_to({"type": "since", "last_id": seen.pk})
     caught = await frame(kofi, "debate.since")
@@ -169,10 +180,12 @@ async def test_a_reconnecting_client_gets_what_it_missed_since_its_last_id(world
 
 async def test_catch_up_from_a_change_mark_and_an_author_still_reads_a_hidden_message(world):
     message = await database_sync_to_async(debates.post_message)(
-        debate=world.debate, author=world.ana, text="My own words.", now=timezone.now())
+        debate=world.debate, author=world.ana, text="My own words.", now=timezone.now()
+    )
     mark = debates.change_mark(message.changed_at) + 1
-    await database_sync_to_async(debates.hide_message)(message=message, by=world.moderator, reason="Rude.",
-                                                       now=message.changed_at + timedelta(seconds=1))
+    await database_sync_to_async(debates.hide_message)(
+        message=message, by=world.moderator, reason="Rude.", now=message.changed_at + timedelta(seconds=1)
+    )
     ana = await connected(debate_path(world.debate), world.ana)
     await ana.send_json_to({"type": "since", "last_id": message.pk, "at": mark})
     caught = (await frame(ana, "debate.since"))["messages"]
@@ -193,7 +206,7 @@ async def test_since_needs_a_valid_id(world):
     for bad in ("3", -1, None, True):
         await kofi.send_json_to({"type": "since", "last_id": bad})
         assert (await frame(kofi, "error"))["message"]
-    for bad_mark in ("yesterday", 10 ** 18, -5):
+    for bad_mark in ("yesterday", 10**18, -5):
         await kofi.send_json_to({"type": "since", "last_id": 0, "at": bad_mark})
         assert (await frame(kofi, "error"))["message"]
     await kofi.disconnect()
@@ -201,10 +214,13 @@ async def test_since_needs_a_valid_id(world):
 
 # Posting through the socket -----------------------------------------------------------------------------
 
+
 async def test_a_member_posts_through_the_socket_and_everyone_receives_it(world):
     ana = await connected(debate_path(world.debate), world.ana)
     kofi = await connected(debate_path(world.debate), world.kofi)
-    await ana.send_json_to({"type": "post", "text": "From the socket <img src=x onerror=alert(1)>", "stance": "question"})
+    await ana.send_json_to(
+        {"type": "post", "text": "From the socket <img src=x onerror=alert(1)>", "stance": "question"}
+    )
     posted = await frame(ana, "posted", ignore=["debate.message"])
     event = await frame(kofi, "debate.message")
     assert event["id"] == posted["id"] and "From the socket" in event["html"]
@@ -266,12 +282,18 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(world):
 
 # Revocation ---------------------------------------------------------------------------------------------
 
+
 async def test_muting_closes_the_members_debate_sockets_and_a_muted_member_cannot_post(world):
     ana = await connected(debate_path(world.debate), world.ana)
     now = timezone.now()
     await database_sync_to_async(debates.mute_member)(
-        assembly=world.assembly, by=world.moderator, member=world.ana, until=now + timedelta(hours=1),
-        reason="Flooding.", now=now)
+        assembly=world.assembly,
+        by=world.moderator,
+        member=world.ana,
+        until=now + timedelta(hours=1),
+        reason="Flooding.",
+        now=now,
+    )
     while True:
         output = await ana.receive_output(timeout=TIMEOUT)
         if output["type"] == "websocket.close":
@@ -295,13 +317,16 @@ async def test_a_revocation_in_another_assembly_leaves_the_socket_open(world):
 
 # The personal feed --------------------------------------------------------------------------------------
 
+
 async def test_the_personal_socket_receives_notifications_and_refuses_anonymous(world):
     assert await refused_with("/ws/me/") == 4401
     ana = await connected("/ws/me/", world.ana)
     message = await database_sync_to_async(debates.post_message)(
-        debate=world.debate, author=world.ana, text="Hello.", now=timezone.now())
-    await database_sync_to_async(debates.hide_message)(message=message, by=world.moderator, reason="Spam.",
-                                                       now=timezone.now())
+        debate=world.debate, author=world.ana, text="Hello.", now=timezone.now()
+    )
+    await database_sync_to_async(debates.hide_message)(
+        message=message, by=world.moderator, reason="Spam.", now=timezone.now()
+    )
     notification = await frame(ana, "user.notification")
     assert "Spam." in notification["text"] and notification["url"].endswith(f"/m/{message.pk}/")
     await ana.disconnect()

@@ -24,8 +24,12 @@ def site():
 
 def follow(site, server: int, person: str, debate=None):
     debate = debate or site.data["debate"]
-    return connect(site.ws(server, f"/ws/debates/{debate}/"), origin=site.origin(server),
-                   additional_headers={"Cookie": f"sessionid={site.data['sessions'][person]}"}, open_timeout=TIMEOUT)
+    return connect(
+        site.ws(server, f"/ws/debates/{debate}/"),
+        origin=site.origin(server),
+        additional_headers={"Cookie": f"sessionid={site.data['sessions'][person]}"},
+        open_timeout=TIMEOUT,
+    )
 
 
 async def frame(socket, kind):
@@ -50,8 +54,13 @@ async def test_a_form_posted_to_one_daphne_reaches_a_socket_on_the_other(site):
     async with follow(site, 0, "ana") as ana_on_first:
         await frame(ana_on_first, "debate.presence")
         response = await asyncio.to_thread(
-            post_form, site.bases[1], f"/a/{data['slug']}/debates/{data['debate']}/post/", data["debate_url"],
-            session=data["sessions"]["kofi"], fields={"text": "Posted without JavaScript.", "stance": ""})
+            post_form,
+            site.bases[1],
+            f"/a/{data['slug']}/debates/{data['debate']}/post/",
+            data["debate_url"],
+            session=data["sessions"]["kofi"],
+            fields={"text": "Posted without JavaScript.", "stance": ""},
+        )
         assert response.status == 302
         event = await frame(ana_on_first, "debate.message")
         assert "Posted without JavaScript." in event["html"]

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.django_db
 
 # Debates ------------------------------------------------------------------------------------------------
 
+
 def test_each_subject_has_one_debate(world):
     now = timezone.now()
     assert debates.debate_for(item=world.item, now=now) == world.debate
@@ -58,6 +59,7 @@ def test_a_debate_is_about_exactly_one_subject(world):
 
 
 # Posting ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["convenor", "moderator", "ana"])
 def test_participants_post(world, role):
@@ -125,8 +127,14 @@ def test_posting_is_rate_limited_per_member_per_minute(world, settings):
 
 def test_a_muted_member_cannot_post_until_the_mute_ends(world):
     now = timezone.now()
-    debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.ana, until=now + timedelta(hours=1),
-                        reason="Insults.", now=now)
+    debates.mute_member(
+        assembly=world.assembly,
+        by=world.moderator,
+        member=world.ana,
+        until=now + timedelta(hours=1),
+        reason="Insults.",
+        now=now,
+    )
     membership_rules.forget_memberships(world.ana)
     with pytest.raises(NotAllowed, match="muted"):
         post(world, world.ana, now=now + timedelta(minutes=59))
@@ -135,10 +143,13 @@ def test_a_muted_member_cannot_post_until_the_mute_ends(world):
 
 # Editing and deleting ---------------------------------------------------------------------------------
 
+
 def test_the_author_edits_and_the_previous_text_is_kept(world):
     message = post(world, world.ana, "First wording.")
     later = timezone.now() + timedelta(minutes=1)
-    edited = debates.edit_message(message=message, editor=world.ana, text="Second wording.", stance="question", now=later)
+    edited = debates.edit_message(
+        message=message, editor=world.ana, text="Second wording.", stance="question", now=later
+    )
     assert edited.text == "Second wording." and edited.edited_at == later and edited.stance == "question"
     revision = MessageRevision.objects.get(message=message)
     assert revision.text == "First wording." and revision.number == 1 and revision.written_at == message.created_at
@@ -177,6 +188,7 @@ def test_only_the_author_deletes(world):
 
 
 # Reactions and flags ----------------------------------------------------------------------------------
+
 
 def test_agreeing_then_disagreeing_replaces_the_reaction(world):
     message = post(world, world.ana)
@@ -226,18 +238,24 @@ def test_authors_and_outsiders_cannot_flag(world):
 
 # Moderation -------------------------------------------------------------------------------------------
 
+
 def test_a_moderator_hides_with_a_reason_and_restores(world):
     message = post(world, world.ana)
     debates.hide_message(message=message, by=world.moderator, reason="Personal attack.", now=timezone.now())
     message.refresh_from_db()
     assert message.hidden_reason == "Personal attack." and message.hidden_by == world.moderator
-    assert debates_rules.can_see_hidden_text(world.ana, message) and debates_rules.can_see_hidden_text(world.convenor, message)
+    assert debates_rules.can_see_hidden_text(world.ana, message) and debates_rules.can_see_hidden_text(
+        world.convenor, message
+    )
     assert not debates_rules.can_see_hidden_text(world.kofi, message)
     debates.restore_message(message=message, by=world.convenor, reason="Apology made.", now=timezone.now())
     message.refresh_from_db()
     assert message.hidden_at is None and message.hidden_reason == ""
     actions = list(ModerationEntry.objects.order_by("number").values_list("action", "actor", "reason"))
-    assert actions == [("hide", world.moderator.pk, "Personal attack."), ("restore", world.convenor.pk, "Apology made.")]
+    assert actions == [
+        ("hide", world.moderator.pk, "Personal attack."),
+        ("restore", world.convenor.pk, "Apology made."),
+    ]
 
 
 @pytest.mark.parametrize("role", ["ana", "observer", "outsider"])
@@ -258,22 +276,33 @@ def test_muting_rules(world):
     with pytest.raises(NotAllowed):
         debates.mute_member(assembly=world.assembly, by=world.ana, member=world.kofi, until=later, reason="R", now=now)
     with pytest.raises(NotAllowed):
-        debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.convenor, until=later, reason="R",
-                            now=now)
+        debates.mute_member(
+            assembly=world.assembly, by=world.moderator, member=world.convenor, until=later, reason="R", now=now
+        )
     with pytest.raises(NotAllowed):
-        debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.outsider, until=later, reason="R",
-                            now=now)
+        debates.mute_member(
+            assembly=world.assembly, by=world.moderator, member=world.outsider, until=later, reason="R", now=now
+        )
     with pytest.raises(InvalidInput):
-        debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.kofi, until=now, reason="R", now=now)
-    membership = debates.mute_member(assembly=world.assembly, by=world.convenor, member=world.moderator, until=later,
-                                     reason="Cooling off.", now=now)
+        debates.mute_member(
+            assembly=world.assembly, by=world.moderator, member=world.kofi, until=now, reason="R", now=now
+        )
+    membership = debates.mute_member(
+        assembly=world.assembly, by=world.convenor, member=world.moderator, until=later, reason="Cooling off.", now=now
+    )
     assert membership.muted_until == later
 
 
 def test_unmuting_lets_the_member_post_again_and_is_logged(world):
     now = timezone.now()
-    debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.ana, until=now + timedelta(days=1),
-                        reason="Spam.", now=now)
+    debates.mute_member(
+        assembly=world.assembly,
+        by=world.moderator,
+        member=world.ana,
+        until=now + timedelta(days=1),
+        reason="Spam.",
+        now=now,
+    )
     debates.unmute_member(assembly=world.assembly, by=world.moderator, member=world.ana, now=now)
     membership_rules.forget_memberships(world.ana)
     assert post(world, world.ana)
@@ -284,8 +313,14 @@ def test_the_moderation_log_is_append_only_and_hash_chained(world):
     message = post(world, world.ana)
     debates.hide_message(message=message, by=world.moderator, reason="One.", now=timezone.now())
     debates.restore_message(message=message, by=world.moderator, now=timezone.now())
-    debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.kofi,
-                        until=timezone.now() + timedelta(hours=1), reason="Two.", now=timezone.now())
+    debates.mute_member(
+        assembly=world.assembly,
+        by=world.moderator,
+        member=world.kofi,
+        until=timezone.now() + timedelta(hours=1),
+        reason="Two.",
+        now=timezone.now(),
+    )
     entries = list(ModerationEntry.objects.filter(assembly=world.assembly).order_by("number"))
     assert [e.number for e in entries] == [1, 2, 3]
     assert entries[1].previous_hash == entries[0].entry_hash and entries[0].previous_hash == ""
@@ -313,6 +348,7 @@ def test_a_tampered_log_entry_is_detected(world):
 
 # Events -----------------------------------------------------------------------------------------------
 
+
 def test_every_change_publishes_its_event_to_the_debate_after_commit(world, sent, committing):
     group = f"debate.{world.debate.pk}"
     with committing():
@@ -327,8 +363,14 @@ def test_every_change_publishes_its_event_to_the_debate_after_commit(world, sent
         debates.restore_message(message=message, by=world.moderator, now=timezone.now())
     with committing():
         debates.delete_message(message=message, by=world.ana, now=timezone.now())
-    assert sent.types(group) == ["debate.message", "debate.edited", "debate.reaction", "debate.hidden",
-                                 "debate.restored", "debate.deleted"]
+    assert sent.types(group) == [
+        "debate.message",
+        "debate.edited",
+        "debate.reaction",
+        "debate.hidden",
+        "debate.restored",
+        "debate.deleted",
+    ]
     first = sent.of("debate.message")[0]
     assert first["id"] == message.pk and f'id="m{message.pk}"' in first["html"]
     assert "<script>" not in first["html"] and "<strong>all</strong>" in first["html"]
@@ -352,8 +394,14 @@ def test_a_refused_or_rolled_back_change_publishes_nothing(world, sent, committi
 
 def test_muting_closes_the_members_sockets_through_their_user_group(world, sent, committing):
     with committing():
-        debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.ana,
-                            until=timezone.now() + timedelta(hours=1), reason="Spam.", now=timezone.now())
+        debates.mute_member(
+            assembly=world.assembly,
+            by=world.moderator,
+            member=world.ana,
+            until=timezone.now() + timedelta(hours=1),
+            reason="Spam.",
+            now=timezone.now(),
+        )
     assert ("user.%d" % world.ana.pk, {"type": "user.revoke", "assembly": world.assembly.pk}) in sent
 
 
@@ -373,7 +421,13 @@ def test_a_debate_on_an_amendment_is_gated_by_its_space(world):
 
     item = Item.objects.filter(space=drafting).first()
     amendment = contributions.propose_amendment(
-        author=world.ana, item=item, change="edit", text="Better.", base_version=item.roadmap.head,
-        submission_key=factories.submission_key(), now=timezone.now())
+        author=world.ana,
+        item=item,
+        change="edit",
+        text="Better.",
+        base_version=item.roadmap.head,
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
     debate = debates.debate_for(contribution=amendment, now=timezone.now())
     assert debate.space == drafting and post(debate, world.kofi)

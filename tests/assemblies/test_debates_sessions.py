@@ -30,12 +30,18 @@ Status = SpeakerRequest.Status
 def start(world, **kwargs):
     now = kwargs.pop("now", timezone.now())
     agenda = kwargs.pop("debates", None) or [world.debate, debates.debate_for(space=world.space, now=now)]
-    return sessions.start_session(assembly=world.assembly, by=kwargs.pop("by", world.convenor),
-                                  title=kwargs.pop("title", "Plenary"), debates=agenda,
-                                  speaking_seconds=kwargs.pop("speaking_seconds", 120), now=now)
+    return sessions.start_session(
+        assembly=world.assembly,
+        by=kwargs.pop("by", world.convenor),
+        title=kwargs.pop("title", "Plenary"),
+        debates=agenda,
+        speaking_seconds=kwargs.pop("speaking_seconds", 120),
+        now=now,
+    )
 
 
 # Services ---------------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_a_convenor_starts_a_session_on_an_agenda_of_debates(world):
@@ -86,8 +92,14 @@ def test_observers_and_outsiders_cannot_raise_a_hand(world, role):
 def test_a_muted_member_cannot_raise_a_hand(world):
     session = start(world)
     now = timezone.now()
-    debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.ana, until=now + timedelta(hours=1),
-                        reason="Heated.", now=now)
+    debates.mute_member(
+        assembly=world.assembly,
+        by=world.moderator,
+        member=world.ana,
+        until=now + timedelta(hours=1),
+        reason="Heated.",
+        now=now,
+    )
     with pytest.raises(NotAllowed, match="muted"):
         sessions.raise_hand(session=session, user=world.ana, now=now)
 
@@ -120,8 +132,9 @@ def test_only_the_chair_gives_the_floor_and_only_to_someone_waiting(world):
         sessions.give_floor(session=session, by=world.ana, now=timezone.now())
     sessions.lower_hand(session=session, user=world.ana, now=timezone.now())
     with pytest.raises(NotAllowed):
-        sessions.give_floor(session=session, by=world.convenor, request=SpeakerRequest.objects.get(user=world.ana),
-                            now=timezone.now())
+        sessions.give_floor(
+            session=session, by=world.convenor, request=SpeakerRequest.objects.get(user=world.ana), now=timezone.now()
+        )
 
 
 @pytest.mark.django_db
@@ -166,6 +179,7 @@ def test_every_change_publishes_the_panel(world, sent, committing):
 
 # The socket -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def live_world(transactional_db):
     return build_world()
@@ -198,7 +212,8 @@ async def test_the_session_socket_refuses_anonymous_and_outsiders_of_a_private_a
     world = live_world
     private_debate = world.private_debate
     session = await database_sync_to_async(sessions.start_session)(
-        assembly=world.private, by=world.convenor, title="Council", debates=[private_debate], now=timezone.now())
+        assembly=world.private, by=world.convenor, title="Council", debates=[private_debate], now=timezone.now()
+    )
     assert await LiveSession.objects.filter(pk=session.pk).aexists()
     for user, code in ((None, 4401), (world.outsider, 4403)):
         headers = [ORIGIN] + ([(b"cookie", await database_sync_to_async(session_cookie)(user))] if user else [])
@@ -209,6 +224,7 @@ async def test_the_session_socket_refuses_anonymous_and_outsiders_of_a_private_a
 
 
 # Polls on the agenda ----------------------------------------------------------------------------------
+
 
 def poll_on_agenda(world, **kwargs):
     """A draft roll-call motion, its debate, and a session whose first point is that debate."""
@@ -255,8 +271,17 @@ def test_the_chair_opens_and_closes_the_poll_from_the_session(world, sent, commi
     poll.refresh_from_db()
     assert poll.status == Poll.Status.OPEN
     update = sent.of("session.update")[-1]
-    assert update["poll"] == poll.pk and "0 ballots cast" in update["html"] and f"/polls/{poll.public_id}/vote/" in update["html"]
-    for person, choice in ((world.convenor, "yes"), (world.moderator, "no"), (world.ana, "yes"), (world.kofi, "abstain")):
+    assert (
+        update["poll"] == poll.pk
+        and "0 ballots cast" in update["html"]
+        and f"/polls/{poll.public_id}/vote/" in update["html"]
+    )
+    for person, choice in (
+        (world.convenor, "yes"),
+        (world.moderator, "no"),
+        (world.ana, "yes"),
+        (world.kofi, "abstain"),
+    ):
         with committing():
             cast_roll_call(poll=poll, user=person, choice=choice, now=timezone.now())
     turnout = sent.of("poll.turnout")
@@ -308,8 +333,9 @@ async def test_session_and_debate_sockets_follow_the_turnout_but_never_the_choic
 
     world = live_world
     poll, session = await database_sync_to_async(poll_on_agenda)(world)
-    await database_sync_to_async(sessions.open_point_poll)(session=session, by=world.convenor,
-                                                         point=session.current_point, now=timezone.now())
+    await database_sync_to_async(sessions.open_point_poll)(
+        session=session, by=world.convenor, point=session.current_point, now=timezone.now()
+    )
     debate_id = session.current_point.debate_id
     cookie = await database_sync_to_async(session_cookie)(world.kofi)
     headers = [ORIGIN, (b"cookie", cookie)]
@@ -383,8 +409,13 @@ async def test_a_poll_tabled_and_opened_on_the_debated_text_reaches_open_pages_a
     world, (amendment, debate) = live_world, amendment_debate
     socket, next_frame, quiet = await reader_socket(world, debate)
     await quiet()  # no poll yet: no poll state
-    poll = await database_sync_to_async(make_poll)(world.assembly, world.convenor, subject_type="amendment",
-                                                   contributions=[amendment], title="Adopt the better text?")
+    poll = await database_sync_to_async(make_poll)(
+        world.assembly,
+        world.convenor,
+        subject_type="amendment",
+        contributions=[amendment],
+        title="Adopt the better text?",
+    )
     state = await next_frame()
     assert state["type"] == "poll.state" and state["poll"] == poll.pk
     assert "Adopt the better text?" in state["html"] and "nobody can vote yet" in state["html"]
@@ -397,8 +428,9 @@ async def test_a_poll_tabled_and_opened_on_the_debated_text_reaches_open_pages_a
     turnout = await next_frame()
     assert turnout == {"type": "poll.turnout", "poll": poll.pk, "count": 1, "text": "1 ballot cast"}
 
-    later = await database_sync_to_async(make_poll)(world.assembly, world.convenor, subject_type="amendment",
-                                                    contributions=[amendment], title="A later draft")
+    later = await database_sync_to_async(make_poll)(
+        world.assembly, world.convenor, subject_type="amendment", contributions=[amendment], title="A later draft"
+    )
     await quiet()  # the open poll stays the one shown
     await database_sync_to_async(close)(poll)
     # The closing and the new choice travel apart (the poll's group, the debate's hub), so the page
@@ -426,8 +458,13 @@ async def test_a_missed_announcement_is_caught_up_at_the_next_catch_up(live_worl
     await socket.send_json_to({"type": "since", "last_id": 0})
     assert (await next_frame())["type"] == "debate.since"
     await quiet()
-    poll = await database_sync_to_async(make_poll)(world.assembly, world.convenor, subject_type="amendment",
-                                                   contributions=[amendment], title="Adopt the better text?")
+    poll = await database_sync_to_async(make_poll)(
+        world.assembly,
+        world.convenor,
+        subject_type="amendment",
+        contributions=[amendment],
+        title="Adopt the better text?",
+    )
     await quiet()
     await socket.send_json_to({"type": "since", "last_id": 0})
     assert (await next_frame())["type"] == "debate.since"

@@ -22,7 +22,16 @@ from assemblies.roadmap.core.diff import (
 
 def test_tokenize_words_spaces_and_punctuation():
     assert tokenize("Women's leadership, 20%  growth.") == [
-        "Women's", " ", "leadership", ",", " ", "20", "%", "  ", "growth", ".",
+        "Women's",
+        " ",
+        "leadership",
+        ",",
+        " ",
+        "20",
+        "%",
+        "  ",
+        "growth",
+        ".",
     ]
     assert tokenize("") == []
     assert tokenize("co-construction") == ["co", "-", "construction"]
@@ -33,25 +42,33 @@ def test_tokenize_words_spaces_and_punctuation():
 
 def test_word_diff_insertion():
     assert word_diff("Fight the divide.", "Fight the digital divide.") == [
-        Op("equal", "Fight the "), Op("insert", "digital "), Op("equal", "divide."),
+        Op("equal", "Fight the "),
+        Op("insert", "digital "),
+        Op("equal", "divide."),
     ]
 
 
 def test_word_diff_deletion():
     assert word_diff("Build real democratic values.", "Build democratic values.") == [
-        Op("equal", "Build "), Op("delete", "real "), Op("equal", "democratic values."),
+        Op("equal", "Build "),
+        Op("delete", "real "),
+        Op("equal", "democratic values."),
     ]
 
 
 def test_word_diff_replacement_is_delete_then_insert_over_whole_words():
     assert word_diff("the quick brown fox", "the slow red fox") == [
-        Op("equal", "the "), Op("delete", "quick brown"), Op("insert", "slow red"), Op("equal", " fox"),
+        Op("equal", "the "),
+        Op("delete", "quick brown"),
+        Op("insert", "slow red"),
+        Op("equal", " fox"),
     ]
 
 
 def test_word_diff_punctuation_change():
     assert word_diff("Empowering people", "Empowering people.") == [
-        Op("equal", "Empowering people"), Op("insert", "."),
+        Op("equal", "Empowering people"),
+        Op("insert", "."),
     ]
 
 
@@ -158,8 +175,14 @@ def section(code, title, *items, group=None, intro=""):
 
 
 OLD = [
-    section("LOC", "Local solutions", ("LOC-1", "Articulate actors."), ("LOC-2", "Invest in learning."),
-            ("LOC-3", "Generate funding."), ("LOC-4", "Encourage support.")),
+    section(
+        "LOC",
+        "Local solutions",
+        ("LOC-1", "Articulate actors."),
+        ("LOC-2", "Invest in learning."),
+        ("LOC-3", "Generate funding."),
+        ("LOC-4", "Encourage support."),
+    ),
     section("DIG", "Digital tools", ("DIG-1", "Develop an ethical approach."), ("DIG-2", "Build values.")),
     section("FOOD", "Food", ("FOOD-1", "Encourage change.")),
 ]
@@ -177,43 +200,91 @@ def test_identical_roadmaps_have_no_changes():
 
 
 def test_changed_item_carries_its_word_diff():
-    new = [OLD[0], section("DIG", "Digital tools", ("DIG-1", "Develop a preventive and ethical approach."),
-                           ("DIG-2", "Build values.")), OLD[2]]
+    new = [
+        OLD[0],
+        section(
+            "DIG", "Digital tools", ("DIG-1", "Develop a preventive and ethical approach."), ("DIG-2", "Build values.")
+        ),
+        OLD[2],
+    ]
     diff = diff_roadmaps(OLD, new)
     changed = next(item for item in diff.items if item.ref == "DIG-1")
     assert changed.kind == "changed" and not changed.moved
     assert changed.ops == (
-        Op("equal", "Develop "), Op("delete", "an"), Op("insert", "a preventive and"),
+        Op("equal", "Develop "),
+        Op("delete", "an"),
+        Op("insert", "a preventive and"),
         Op("equal", " ethical approach."),
     )
     assert diff.summary.items_changed == 1 and diff.summary.items_unchanged == 6
 
 
 def test_insertion_does_not_mark_the_following_items_as_moved():
-    new = [section("LOC", "Local solutions", ("LOC-1", "Articulate actors."), ("LOC-5", "New item."),
-                   ("LOC-2", "Invest in learning."), ("LOC-3", "Generate funding."),
-                   ("LOC-4", "Encourage support.")), OLD[1], OLD[2]]
+    new = [
+        section(
+            "LOC",
+            "Local solutions",
+            ("LOC-1", "Articulate actors."),
+            ("LOC-5", "New item."),
+            ("LOC-2", "Invest in learning."),
+            ("LOC-3", "Generate funding."),
+            ("LOC-4", "Encourage support."),
+        ),
+        OLD[1],
+        OLD[2],
+    ]
     diff = diff_roadmaps(OLD, new)
-    assert kinds(diff)[:5] == [("LOC-1", "unchanged"), ("LOC-5", "added"), ("LOC-2", "unchanged"),
-                               ("LOC-3", "unchanged"), ("LOC-4", "unchanged")]
+    assert kinds(diff)[:5] == [
+        ("LOC-1", "unchanged"),
+        ("LOC-5", "added"),
+        ("LOC-2", "unchanged"),
+        ("LOC-3", "unchanged"),
+        ("LOC-4", "unchanged"),
+    ]
     assert diff.summary.items_moved == 0 and diff.summary.items_added == 1
 
 
 def test_only_the_item_moved_to_the_top_is_moved():
-    new = [section("LOC", "Local solutions", ("LOC-4", "Encourage support."), ("LOC-1", "Articulate actors."),
-                   ("LOC-2", "Invest in learning."), ("LOC-3", "Generate funding.")), OLD[1], OLD[2]]
+    new = [
+        section(
+            "LOC",
+            "Local solutions",
+            ("LOC-4", "Encourage support."),
+            ("LOC-1", "Articulate actors."),
+            ("LOC-2", "Invest in learning."),
+            ("LOC-3", "Generate funding."),
+        ),
+        OLD[1],
+        OLD[2],
+    ]
     diff = diff_roadmaps(OLD, new)
-    assert kinds(diff)[:4] == [("LOC-4", "moved"), ("LOC-1", "unchanged"), ("LOC-2", "unchanged"),
-                               ("LOC-3", "unchanged")]
+    assert kinds(diff)[:4] == [
+        ("LOC-4", "moved"),
+        ("LOC-1", "unchanged"),
+        ("LOC-2", "unchanged"),
+        ("LOC-3", "unchanged"),
+    ]
     assert diff.summary.items_moved == 1
 
 
 def test_item_moved_to_another_section_and_changed_counts_as_both():
-    new = [section("LOC", "Local solutions", ("LOC-1", "Articulate actors."), ("LOC-2", "Invest in learning."),
-                   ("LOC-4", "Encourage support.")),
-           section("DIG", "Digital tools", ("DIG-1", "Develop an ethical approach."), ("DIG-2", "Build values."),
-                   ("LOC-3", "Generate digital funding.")),
-           OLD[2]]
+    new = [
+        section(
+            "LOC",
+            "Local solutions",
+            ("LOC-1", "Articulate actors."),
+            ("LOC-2", "Invest in learning."),
+            ("LOC-4", "Encourage support."),
+        ),
+        section(
+            "DIG",
+            "Digital tools",
+            ("DIG-1", "Develop an ethical approach."),
+            ("DIG-2", "Build values."),
+            ("LOC-3", "Generate digital funding."),
+        ),
+        OLD[2],
+    ]
     diff = diff_roadmaps(OLD, new)
     moved = next(item for item in diff.items if item.ref == "LOC-3")
     assert (moved.old_section, moved.new_section, moved.moved, moved.kind) == ("LOC", "DIG", True, "changed")
@@ -222,25 +293,45 @@ def test_item_moved_to_another_section_and_changed_counts_as_both():
 
 
 def test_removed_item_is_listed_at_its_old_place():
-    new = [section("LOC", "Local solutions", ("LOC-1", "Articulate actors."), ("LOC-4", "Encourage support.")),
-           OLD[1], OLD[2]]
+    new = [
+        section("LOC", "Local solutions", ("LOC-1", "Articulate actors."), ("LOC-4", "Encourage support.")),
+        OLD[1],
+        OLD[2],
+    ]
     diff = diff_roadmaps(OLD, new)
-    assert kinds(diff)[:4] == [("LOC-1", "unchanged"), ("LOC-2", "removed"), ("LOC-3", "removed"),
-                               ("LOC-4", "unchanged")]
+    assert kinds(diff)[:4] == [
+        ("LOC-1", "unchanged"),
+        ("LOC-2", "removed"),
+        ("LOC-3", "removed"),
+        ("LOC-4", "unchanged"),
+    ]
     removed = diff.sections[0].items[1]
     assert removed.ops == (Op("delete", "Invest in learning."),) and removed.new_section is None
 
 
 def test_removed_first_item_comes_first():
-    new = [section("LOC", "Local solutions", ("LOC-2", "Invest in learning."), ("LOC-3", "Generate funding."),
-                   ("LOC-4", "Encourage support.")), OLD[1], OLD[2]]
+    new = [
+        section(
+            "LOC",
+            "Local solutions",
+            ("LOC-2", "Invest in learning."),
+            ("LOC-3", "Generate funding."),
+            ("LOC-4", "Encourage support."),
+        ),
+        OLD[1],
+        OLD[2],
+    ]
     assert kinds(diff_roadmaps(OLD, new))[:2] == [("LOC-1", "removed"), ("LOC-2", "unchanged")]
 
 
 def test_sections_added_removed_renamed_and_moved():
     new = [
-        section("DIG", "Digital tools at the service of the SSE", ("DIG-1", "Develop an ethical approach."),
-                ("DIG-2", "Build values.")),
+        section(
+            "DIG",
+            "Digital tools at the service of the SSE",
+            ("DIG-1", "Develop an ethical approach."),
+            ("DIG-2", "Build values."),
+        ),
         OLD[0],
         section("HOU", "Housing", ("HOU-1", "Build cooperatives."), group="Self-managed sessions"),
     ]
@@ -254,21 +345,37 @@ def test_sections_added_removed_renamed_and_moved():
     ]
     assert [(item.ref, item.kind) for item in diff.sections[1].items] == [("FOOD-1", "removed")]
     summary = diff.summary
-    assert (summary.sections_added, summary.sections_removed, summary.sections_renamed,
-            summary.sections_moved) == (1, 1, 1, 1)
+    assert (summary.sections_added, summary.sections_removed, summary.sections_renamed, summary.sections_moved) == (
+        1,
+        1,
+        1,
+        1,
+    )
     assert (summary.items_added, summary.items_removed, summary.items_unchanged) == (1, 1, 6)
 
 
 def test_removed_section_keeps_its_old_place_between_kept_ones():
     new = [OLD[0], OLD[2]]
     assert [(s.code, s.status) for s in diff_roadmaps(OLD, new).sections] == [
-        ("LOC", "kept"), ("DIG", "removed"), ("FOOD", "kept"),
+        ("LOC", "kept"),
+        ("DIG", "removed"),
+        ("FOOD", "kept"),
     ]
 
 
 def test_priority_intro_and_group_changes_are_reported():
-    new = [OLD[0], section("DIG", "Digital tools", ("DIG-1", "Develop an ethical approach.", 1),
-                           ("DIG-2", "Build values."), group="Themes", intro="Why."), OLD[2]]
+    new = [
+        OLD[0],
+        section(
+            "DIG",
+            "Digital tools",
+            ("DIG-1", "Develop an ethical approach.", 1),
+            ("DIG-2", "Build values."),
+            group="Themes",
+            intro="Why.",
+        ),
+        OLD[2],
+    ]
     diff = diff_roadmaps(OLD, new)
     digital = diff.sections[1]
     assert digital.regrouped and digital.intro_changed and digital.intro_ops == (Op("insert", "Why."),)

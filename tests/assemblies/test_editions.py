@@ -23,12 +23,14 @@ from tests.polls import pollkit
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def world():
     return pollkit.world(members=4)
 
 
 # Who may publish ----------------------------------------------------------------------------------------------
+
 
 def test_only_a_convenor_can_publish_an_edition(world):
     assembly, convenor, people, observer = world
@@ -42,10 +44,15 @@ def test_only_a_convenor_can_publish_an_edition(world):
 
 # Release notes ---------------------------------------------------------------------------------------------------
 
+
 def test_notes_list_the_adopted_change_with_its_item_contribution_and_poll_and_not_the_rejected_one(world):
     assembly, convenor, people, _ = world
-    adopted, poll = decided_by_poll(assembly, convenor, people, ref="DIG-1", text="A clearer first item.", title="Clearer")
-    rejected, _ = decided_by_poll(assembly, convenor, people, ref="DIG-2", text="A worse text.", title="Worse", passed=False)
+    adopted, poll = decided_by_poll(
+        assembly, convenor, people, ref="DIG-1", text="A clearer first item.", title="Clearer"
+    )
+    rejected, _ = decided_by_poll(
+        assembly, convenor, people, ref="DIG-2", text="A worse text.", title="Worse", passed=False
+    )
     assert (adopted.status, rejected.status) == ("adopted", "rejected")
     roadmap = fresh_roadmap(assembly)
 
@@ -65,10 +72,16 @@ def test_notes_of_a_later_edition_list_exactly_the_changes_since_the_previous_on
     assembly, convenor, people, _ = world
     first, _ = decided_by_poll(assembly, convenor, people, ref="DIG-1", text="First change.", title="First")
     publish(assembly, convenor, "Roadmap 2026")
-    second, poll = decided_by_poll(assembly, convenor, people, ref="DIG-2", text="Second change.", title="Second",
-                                   secrecy="credential")
-    roadmap_services.edit_item(item=item(assembly, "POL-1"), text="Determine the scope of the SSE.", by=convenor,
-                               reason="Wording", now=pollkit.now())
+    second, poll = decided_by_poll(
+        assembly, convenor, people, ref="DIG-2", text="Second change.", title="Second", secrecy="credential"
+    )
+    roadmap_services.edit_item(
+        item=item(assembly, "POL-1"),
+        text="Determine the scope of the SSE.",
+        by=convenor,
+        reason="Wording",
+        now=pollkit.now(),
+    )
     roadmap = fresh_roadmap(assembly)
 
     notes = editions.release_notes(roadmap=roadmap, version=head(assembly), base_url=BASE)
@@ -92,6 +105,7 @@ def test_notes_escape_markdown_in_titles(world):
 
 # Refusals -------------------------------------------------------------------------------------------------------
 
+
 def test_a_duplicate_name_is_refused_whatever_its_case_with_the_name_field_at_fault(world):
     assembly, convenor, people, _ = world
     publish(assembly, convenor, "Roadmap 2026")
@@ -113,8 +127,9 @@ def test_a_version_is_published_once_and_editions_follow_the_roadmaps_order(worl
     with pytest.raises(InvalidInput, match="choose a later version"):
         publish(assembly, convenor, "Older", number=1)
     with pytest.raises(InvalidInput, match="no version 9"):
-        editions.publish_edition(roadmap=assembly.roadmap, version_number=9, name="Nine", notes="", by=convenor,
-                                 now=pollkit.now())
+        editions.publish_edition(
+            roadmap=assembly.roadmap, version_number=9, name="Nine", notes="", by=convenor, now=pollkit.now()
+        )
     with pytest.raises(InvalidInput) as empty:
         publish(assembly, convenor, "   ", number=2)
     assert empty.value.field == "name"
@@ -130,6 +145,7 @@ def test_slugs_stay_unique_and_never_take_the_forms_address(world):
 
 # Provenance -----------------------------------------------------------------------------------------------------
 
+
 def test_last_change_is_the_version_that_last_set_the_text():
     assert last_change([]) is None
     assert last_change([(1, "a b", "v1"), (2, "a b", "v2")]) == (1, "v1")
@@ -144,13 +160,24 @@ def test_last_change_is_the_version_that_last_set_the_text():
 
 def test_item_origins_name_the_version_and_poll_behind_every_item(world, django_assert_max_num_queries):
     assembly, convenor, people, _ = world
-    adopted, poll = decided_by_poll(assembly, convenor, people, ref="DIG-1", text="A clearer first item.", title="Clearer")
-    roadmap_services.edit_item(item=item(assembly, "POL-2"), text="Promote public procurement.", by=convenor,
-                               reason="Shorter", now=pollkit.now())
+    adopted, poll = decided_by_poll(
+        assembly, convenor, people, ref="DIG-1", text="A clearer first item.", title="Clearer"
+    )
+    roadmap_services.edit_item(
+        item=item(assembly, "POL-2"),
+        text="Promote public procurement.",
+        by=convenor,
+        reason="Shorter",
+        now=pollkit.now(),
+    )
     with django_assert_max_num_queries(4):
         origins = selectors.item_origins(head(assembly))
     assert set(origins) == {"DIG-1", "DIG-2", "DIG-3", "POL-1", "POL-2"}
-    assert (origins["DIG-1"].number, origins["DIG-1"].kind, origins["DIG-1"].contribution_id) == (2, "amendment", adopted.pk)
+    assert (origins["DIG-1"].number, origins["DIG-1"].kind, origins["DIG-1"].contribution_id) == (
+        2,
+        "amendment",
+        adopted.pk,
+    )
     assert origins["DIG-1"].decision["poll"] == poll.public_id
     assert (origins["POL-2"].number, origins["POL-2"].kind, origins["POL-2"].poll_id) == (3, "editorial", "")
     assert (origins["DIG-2"].number, origins["DIG-2"].kind) == (1, "import")
@@ -158,8 +185,9 @@ def test_item_origins_name_the_version_and_poll_behind_every_item(world, django_
 
 def test_the_json_export_carries_provenance_that_matches_the_verified_board(client, world):
     assembly, convenor, people, _ = world
-    adopted, poll = decided_by_poll(assembly, convenor, people, ref="DIG-1", text="A clearer first item.",
-                                    title="Clearer", secrecy="credential")
+    adopted, poll = decided_by_poll(
+        assembly, convenor, people, ref="DIG-1", text="A clearer first item.", title="Clearer", secrecy="credential"
+    )
     edition = publish(assembly, convenor, "Roadmap 2026")
     url = reverse("roadmap_edition_export", args=[assembly.slug, edition.slug, "json"])
 
@@ -174,8 +202,11 @@ def test_the_json_export_carries_provenance_that_matches_the_verified_board(clie
     items = {entry["ref"]: entry for section in exported["sections"] for entry in section["items"]}
     provenance = items["DIG-1"]["provenance"]
     assert provenance["version"] == 2 and provenance["kind"] == "amendment"
-    assert provenance["contribution"] == {"id": adopted.pk, "title": "Clearer",
-                                          "url": f"{BASE}/a/{assembly.slug}/c/{adopted.pk}/"}
+    assert provenance["contribution"] == {
+        "id": adopted.pk,
+        "title": "Clearer",
+        "url": f"{BASE}/a/{assembly.slug}/c/{adopted.pk}/",
+    }
     board = provenance["poll"]
     assert board["id"] == poll.public_id
     assert board["board_url"] == f"{BASE}/polls/{poll.public_id}/board.jsonl"
@@ -190,14 +221,18 @@ def test_the_json_export_carries_provenance_that_matches_the_verified_board(clie
 
 def test_the_markdown_export_names_the_poll_under_each_item_it_decided(client, world):
     assembly, convenor, people, _ = world
-    _adopted, poll = decided_by_poll(assembly, convenor, people, ref="DIG-1", text="A clearer first item.", title="Clearer")
+    _adopted, poll = decided_by_poll(
+        assembly, convenor, people, ref="DIG-1", text="A clearer first item.", title="Clearer"
+    )
     edition = publish(assembly, convenor, "Roadmap 2026")
     response = client.get(reverse("roadmap_edition_export", args=[assembly.slug, edition.slug, "md"]))
     assert response.status_code == 200 and response["Content-Type"] == "text/markdown; charset=utf-8"
     text = response.content.decode()
     block = re.search(r"\*\*DIG-1\*\* A clearer first item\.\n +(.*)\n", text)
     assert block is not None, text
-    assert poll.public_id in block.group(1) and poll.fingerprint in block.group(1) and poll.result_entry in block.group(1)
+    assert (
+        poll.public_id in block.group(1) and poll.fingerprint in block.group(1) and poll.result_entry in block.group(1)
+    )
     assert "## Release notes" in text and edition.notes.splitlines()[0] in text
 
 
@@ -205,18 +240,34 @@ def test_an_items_priority_carries_the_provenance_of_the_priorities_poll_that_se
     assembly, convenor, people, _ = world
     space = assembly.spaces.get(code="DIG")
     subject = poll_selectors.subject_for_priorities(space)
-    poll = pollkit.make_poll(assembly, convenor, kind="approval", subject_type=subject.type, subject_refs=subject.refs,
-                             contributions=[], options=subject.options, method=pollkit.METHODS["approval"], space=space)
+    poll = pollkit.make_poll(
+        assembly,
+        convenor,
+        kind="approval",
+        subject_type=subject.type,
+        subject_refs=subject.refs,
+        contributions=[],
+        options=subject.options,
+        method=pollkit.METHODS["approval"],
+        space=space,
+    )
     poll, _codes = pollkit.open_poll(poll, convenor)
     for person, choice in zip(people, [["DIG-3"], ["DIG-1", "DIG-3"], ["DIG-3"], ["DIG-1"]]):
         poll_services.cast_roll_call(poll=poll, user=person, choice=choice, now=pollkit.now())
     poll = pollkit.close(poll)
-    roadmap_services.edit_item(item=item(assembly, "DIG-3"), text="Bridge the digital divide.", by=convenor,
-                               reason="Shorter", now=pollkit.now())
+    roadmap_services.edit_item(
+        item=item(assembly, "DIG-3"),
+        text="Bridge the digital divide.",
+        by=convenor,
+        reason="Shorter",
+        now=pollkit.now(),
+    )
     edition = publish(assembly, convenor, "Roadmap 2026")
     assert "**Priorities** set in [DIG]" in edition.notes and poll.public_id in edition.notes
 
-    exported = json.loads(client.get(reverse("roadmap_edition_export", args=[assembly.slug, edition.slug, "json"])).content)
+    exported = json.loads(
+        client.get(reverse("roadmap_edition_export", args=[assembly.slug, edition.slug, "json"])).content
+    )
 
     items = {entry["ref"]: entry for section in exported["sections"] for entry in section["items"]}
     dig3 = items["DIG-3"]

@@ -33,10 +33,20 @@ EXPECTED_SECTIONS = [
     ("CHA", "Changing the life of our organisations by integrating and incorporating a gender perspective", None, 9),
     ("PUB", "Public goods and the common good, for a sustainable and transformative SSE", None, 7),
     ("DIG", "Digital tools at the service of the SSE", None, 5),
-    ("CHAL", "Changing the logic of the food production, distribution and consumption model through sustainable development", None, 8),
+    (
+        "CHAL",
+        "Changing the logic of the food production, distribution and consumption model through sustainable development",
+        None,
+        8,
+    ),
     ("PUBP", "Public policies and the impact of the SSE / a Euro-American reading", None, 2),
     ("SOC", "Social management of health determinants", "Self-managed sessions", 3),
-    ("INTR", "International recognition of the SSE. Strategies and perspectives of collaboration for international actors", "Self-managed sessions", 5),
+    (
+        "INTR",
+        "International recognition of the SSE. Strategies and perspectives of collaboration for international actors",
+        "Self-managed sessions",
+        5,
+    ),
     ("MUT", "Mutuality in the face of demographic change", "Self-managed sessions", 7),
     # The document stops after this heading: the fifth self-managed session has no items.
     ("HOU", "SSE and housing", "Self-managed sessions", 0),
@@ -88,9 +98,7 @@ def test_fixture_group_heading_is_not_a_section(montblanc):
 def test_fixture_items_are_numbered_in_order_with_refs_by_position(montblanc):
     for section in montblanc.sections:
         assert [i.number for i in section.items] == list(range(1, len(section.items) + 1))
-        assert [i.ref for i in section.items] == [
-            f"{section.code}-{n}" for n in range(1, len(section.items) + 1)
-        ]
+        assert [i.ref for i in section.items] == [f"{section.code}-{n}" for n in range(1, len(section.items) + 1)]
 
 
 def test_fixture_items_hold_no_newline_heading_or_debris(montblanc):
@@ -146,12 +154,11 @@ def test_fixture_spot_checks_of_exact_texts(montblanc):
         "public administrations about the benefits of SSE."
     )
     assert item(montblanc, "PUBP-2").text == (
-        "Determine the scope of SSE in different countries and under the multiplicity of "
-        "organisational expressions."
+        "Determine the scope of SSE in different countries and under the multiplicity of organisational expressions."
     )
     assert item(montblanc, "INTR-5").text == "Valuing the past to build the future."
     assert item(montblanc, "CHA-8").text.startswith(
-        "Promoting women's leadership and fostering power relations that are not \"power over others\""
+        'Promoting women\'s leadership and fostering power relations that are not "power over others"'
     )
 
 
@@ -188,9 +195,7 @@ def test_normalise_text_is_idempotent_and_strips_line_ends():
 
 
 def test_item_text_continues_on_following_lines_joined_with_a_space():
-    parsed = parse_roadmap(
-        "THEME\n\n1. A long action item that was\nwrapped over two lines.\n2. Next item.\n"
-    )
+    parsed = parse_roadmap("THEME\n\n1. A long action item that was\nwrapped over two lines.\n2. Next item.\n")
     assert [i.text for i in parsed.sections[0].items] == [
         "A long action item that was wrapped over two lines.",
         "Next item.",
@@ -269,10 +274,7 @@ def test_capitals_ending_an_unfinished_item_are_its_continuation():
 
 
 def test_group_lasts_until_the_next_group():
-    text = (
-        "ROADMAP\n\nPLENARIES\n\nFIRST\n\n1. a.\n\nSECOND\n\n1. b.\n\n"
-        "WORKSHOPS\n\nTHIRD\n\n1. c.\n"
-    )
+    text = "ROADMAP\n\nPLENARIES\n\nFIRST\n\n1. a.\n\nSECOND\n\n1. b.\n\nWORKSHOPS\n\nTHIRD\n\n1. c.\n"
     parsed = parse_roadmap(text)
     assert [(s.title, s.group) for s in parsed.sections] == [
         ("First", "Plenaries"),
@@ -351,9 +353,7 @@ Why digital tools.
 def test_markdown_title_preamble_sections_groups_and_items():
     parsed = parse_roadmap(MARKDOWN)
     assert parsed.title == "Roadmap 2024"
-    assert parsed.preamble == (
-        "Adopted by the general assembly.\n\n- this list is part of the preamble"
-    )
+    assert parsed.preamble == ("Adopted by the general assembly.\n\n- this list is part of the preamble")
     assert [(s.code, s.title, s.group, s.intro) for s in parsed.sections] == [
         ("DIG", "Digital tools", None, "Why digital tools."),
         ("HOU", "Housing", "Self-managed sessions", ""),
@@ -388,8 +388,7 @@ def test_markdown_duplicate_or_invalid_explicit_code_falls_back_with_a_warning()
     assert [s.code for s in parsed.sections] == ["AB", "BET", "GAM"]
     assert parsed.warnings == (
         "line 5: code 'AB' is already used; a code was derived from the title instead",
-        "line 9: code 'x' is not 2 to 5 letters (and up to 3 digits); a code was derived from the "
-        "title instead",
+        "line 9: code 'x' is not 2 to 5 letters (and up to 3 digits); a code was derived from the title instead",
     )
 
 
@@ -436,9 +435,7 @@ def test_display_title(source, acronyms, expected):
 
 
 def test_acronyms_come_from_the_documents_own_sentences():
-    parsed = parse_roadmap(
-        "ROADMAP\n\nThe UN and the ICA agree.\n\nTHE UN, THE ICA AND US\n\n1. Act.\n"
-    )
+    parsed = parse_roadmap("ROADMAP\n\nThe UN and the ICA agree.\n\nTHE UN, THE ICA AND US\n\n1. Act.\n")
     assert parsed.sections[0].title == "The UN, the ICA and us"
 
 
@@ -475,9 +472,29 @@ def test_next_item_ref_takes_the_next_free_number_for_the_code():
 # --- Robustness ---------------------------------------------------------------------------------
 
 line_kinds = st.sampled_from(
-    ["", "  ", "\f", "ROADMAP", "THEME ONE", "SSE AND HOUSING", "## Theme", "# Title", "### Sub {#AB}",
-     "1. An item.", "2) Another", "7. Seven", "- a bullet", "  - nested", "Some text here", "continued",
-     "12", "ÉDUCATION POPULAIRE", "\t", "***", "```"]
+    [
+        "",
+        "  ",
+        "\f",
+        "ROADMAP",
+        "THEME ONE",
+        "SSE AND HOUSING",
+        "## Theme",
+        "# Title",
+        "### Sub {#AB}",
+        "1. An item.",
+        "2) Another",
+        "7. Seven",
+        "- a bullet",
+        "  - nested",
+        "Some text here",
+        "continued",
+        "12",
+        "ÉDUCATION POPULAIRE",
+        "\t",
+        "***",
+        "```",
+    ]
 )
 
 

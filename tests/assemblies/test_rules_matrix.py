@@ -46,7 +46,8 @@ def world(django_db_setup, django_db_blocker):
         people = {role: factories.user(role) for role in ROLES if role != "anonymous"}
         people["anonymous"] = AnonymousUser()
         assembly = factories.assembly(
-            people["convenor"], visibility="members",
+            people["convenor"],
+            visibility="members",
             members=[(people[r], r) for r in ("observer", "member", "moderator")],
             roadmap_text=factories.SMALL_ROADMAP,
         )
@@ -54,7 +55,11 @@ def world(django_db_setup, django_db_blocker):
         space = assembly.spaces.get(code="DIG")
         # The proposal to support is by the member, so "member" is its author (authors cannot co-sign).
         proposal = contributions.propose(
-            space=space, author=people["member"], title="T", text="Text.", submission_key=factories.submission_key(),
+            space=space,
+            author=people["member"],
+            title="T",
+            text="Text.",
+            submission_key=factories.submission_key(),
             now=timezone.now(),
         )
         yield {"people": people, "assembly": assembly, "space": space, "proposal": proposal}
@@ -83,7 +88,18 @@ def check(action, who, world, phase):
     }[action]()
 
 
-ACTIONS = ["propose", "amend_item", "comment", "support", "table", "set_phase", "edit_roadmap", "manage_members", "moderate", "view_private"]
+ACTIONS = [
+    "propose",
+    "amend_item",
+    "comment",
+    "support",
+    "table",
+    "set_phase",
+    "edit_roadmap",
+    "manage_members",
+    "moderate",
+    "view_private",
+]
 
 
 @pytest.mark.parametrize("phase", PHASES)

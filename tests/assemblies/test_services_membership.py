@@ -31,7 +31,9 @@ def test_the_creator_is_the_first_convenor(assembly, convenor):
 
 
 def test_an_invitation_is_single_use(assembly, convenor):
-    invitation, token = membership.invite(assembly=assembly, by=convenor, email="Ana@Example.org", role=Role.MEMBER, now=timezone.now())
+    invitation, token = membership.invite(
+        assembly=assembly, by=convenor, email="Ana@Example.org", role=Role.MEMBER, now=timezone.now()
+    )
     assert invitation.email == "ana@example.org" and token not in invitation.token_hash
     ana, kofi = factories.user("Ana"), factories.user("Kofi")
     membership.accept_invitation(token=token, user=ana, now=timezone.now())
@@ -76,12 +78,18 @@ def test_a_private_assembly_takes_no_join_requests(assembly):
 
 def test_an_invitation_raises_an_existing_member_but_never_demotes(assembly, convenor):
     person = factories.user()
-    _, token = membership.invite(assembly=assembly, by=convenor, email=person.email, role=Role.MODERATOR, now=timezone.now())
+    _, token = membership.invite(
+        assembly=assembly, by=convenor, email=person.email, role=Role.MODERATOR, now=timezone.now()
+    )
     membership.accept_invitation(token=token, user=person, now=timezone.now())
-    _, token = membership.invite(assembly=assembly, by=convenor, email=person.email, role=Role.MEMBER, now=timezone.now())
+    _, token = membership.invite(
+        assembly=assembly, by=convenor, email=person.email, role=Role.MEMBER, now=timezone.now()
+    )
     membership.accept_invitation(token=token, user=person, now=timezone.now())
     assert Membership.objects.get(assembly=assembly, user=person).role == Role.MODERATOR
-    _, token = membership.invite(assembly=assembly, by=convenor, email=person.email, role=Role.CONVENOR, now=timezone.now())
+    _, token = membership.invite(
+        assembly=assembly, by=convenor, email=person.email, role=Role.CONVENOR, now=timezone.now()
+    )
     membership.accept_invitation(token=token, user=person, now=timezone.now())
     assert Membership.objects.get(assembly=assembly, user=person).role == Role.CONVENOR
 
@@ -89,7 +97,9 @@ def test_an_invitation_raises_an_existing_member_but_never_demotes(assembly, con
 def test_join_request_accepted_makes_a_member_and_is_answered_once(convenor):
     assembly = factories.assembly(convenor, visibility="public")
     rosa = factories.user("Rosa")
-    request = membership.request_to_join(assembly=assembly, user=rosa, message="I coordinate a cooperative.", now=timezone.now())
+    request = membership.request_to_join(
+        assembly=assembly, user=rosa, message="I coordinate a cooperative.", now=timezone.now()
+    )
     with pytest.raises(NotAllowed):
         membership.request_to_join(assembly=assembly, user=rosa, now=timezone.now())
     membership.decide_join_request(join_request=request, by=convenor, accept=True, now=timezone.now())
@@ -105,7 +115,9 @@ def test_the_last_convenor_can_neither_leave_nor_be_demoted(assembly, convenor):
     with pytest.raises(LastConvenor):
         membership.set_role(assembly=assembly, by=convenor, member=convenor, role=Role.MEMBER, now=timezone.now())
     second = factories.user()
-    _, token = membership.invite(assembly=assembly, by=convenor, email=second.email, role=Role.CONVENOR, now=timezone.now())
+    _, token = membership.invite(
+        assembly=assembly, by=convenor, email=second.email, role=Role.CONVENOR, now=timezone.now()
+    )
     membership.accept_invitation(token=token, user=second, now=timezone.now())
     membership.leave(assembly=assembly, user=convenor, now=timezone.now())
     assert not Membership.objects.filter(assembly=assembly, user=convenor).exists()

@@ -65,7 +65,9 @@ def test_importing_the_fixture_keeps_every_theme_and_item(people):
 
 def test_a_second_import_is_refused(assembly, people):
     with pytest.raises(NotAllowed):
-        roadmap.import_roadmap(assembly=assembly, text=factories.SMALL_ROADMAP, by=people["convenor"], now=timezone.now())
+        roadmap.import_roadmap(
+            assembly=assembly, text=factories.SMALL_ROADMAP, by=people["convenor"], now=timezone.now()
+        )
 
 
 def test_only_a_convenor_imports(people):
@@ -76,9 +78,13 @@ def test_only_a_convenor_imports(people):
 
 def test_adopting_an_amendment_creates_the_next_version_with_provenance(assembly, people):
     target = item(assembly, "DIG-1")
-    amendment = factories.amend(people["ana"], target, "Develop and formalise a preventive, ethical and feminist approach to the digital SSE.")
+    amendment = factories.amend(
+        people["ana"], target, "Develop and formalise a preventive, ethical and feminist approach to the digital SSE."
+    )
     contributions.table(contribution=amendment, by=people["convenor"], now=timezone.now())
-    version = roadmap.adopt(contribution=amendment, decision={"note": "consensus in plenary"}, by=people["convenor"], now=timezone.now())
+    version = roadmap.adopt(
+        contribution=amendment, decision={"note": "consensus in plenary"}, by=people["convenor"], now=timezone.now()
+    )
     assert version.number == 2
     assert version.parent.number == 1
     assert version.parent_hash == version.parent.content_hash
@@ -86,7 +92,10 @@ def test_adopting_an_amendment_creates_the_next_version_with_provenance(assembly
     assert document["provenance"]["contribution"] == amendment.pk
     assert document["provenance"]["item"] == "DIG-1"
     assert document["provenance"]["decision"]["note"] == "consensus in plenary"
-    assert roadmap_selectors.current_text(target) == "Develop and formalise a preventive, ethical and feminist approach to the digital SSE."
+    assert (
+        roadmap_selectors.current_text(target)
+        == "Develop and formalise a preventive, ethical and feminist approach to the digital SSE."
+    )
     amendment.refresh_from_db()
     assert amendment.status == Contribution.Status.ADOPTED
 
@@ -110,7 +119,14 @@ def test_delete_amendment_removes_the_item_from_the_next_version(assembly, peopl
 
 def test_adopted_proposal_becomes_a_new_item_with_the_next_free_ref(assembly, people):
     space = factories.space_in(assembly, "DIG")
-    proposal = contributions.propose(space=space, author=people["ana"], title="Open source", text="Prefer free and open-source software.", submission_key=factories.submission_key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=space,
+        author=people["ana"],
+        title="Open source",
+        text="Prefer free and open-source software.",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
     contributions.table(contribution=proposal, by=people["convenor"], now=timezone.now())
     version = roadmap.adopt(contribution=proposal, decision={}, now=timezone.now())
     document = roadmap.document_of(version)
@@ -123,7 +139,13 @@ def test_amendment_against_a_moved_base_is_in_conflict_and_never_applied(assembl
     base = assembly.roadmap.head
     amendment = factories.amend(people["ana"], target, "Fight the digital divide so that everyone has access.")
     contributions.table(contribution=amendment, by=people["convenor"], now=timezone.now())
-    roadmap.edit_item(item=target, text="Fight against the digital divide and exclusion.", by=people["convenor"], reason="shorter", now=timezone.now())
+    roadmap.edit_item(
+        item=target,
+        text="Fight against the digital divide and exclusion.",
+        by=people["convenor"],
+        reason="shorter",
+        now=timezone.now(),
+    )
     conflict = contributions.conflict_of(amendment)
     assert isinstance(conflict, AmendmentConflict)
     assert conflict.current_text == "Fight against the digital divide and exclusion."
@@ -136,7 +158,13 @@ def test_amendment_against_a_moved_base_is_in_conflict_and_never_applied(assembl
 def test_an_amendment_in_conflict_cannot_be_tabled_until_rebased(assembly, people):
     target = item(assembly, "DIG-3")
     amendment = factories.amend(people["ana"], target, "Fight the digital divide so that everyone has access.")
-    roadmap.edit_item(item=target, text="Fight against the digital divide.", by=people["convenor"], reason="shorter", now=timezone.now())
+    roadmap.edit_item(
+        item=target,
+        text="Fight against the digital divide.",
+        by=people["convenor"],
+        reason="shorter",
+        now=timezone.now(),
+    )
     with pytest.raises(NotAllowed, match="rebase"):
         contributions.table(contribution=amendment, by=people["convenor"], now=timezone.now())
     amendment.refresh_from_db()
@@ -146,8 +174,19 @@ def test_an_amendment_in_conflict_cannot_be_tabled_until_rebased(assembly, peopl
 def test_rebase_takes_the_current_text_as_base_and_then_applies(assembly, people):
     target = item(assembly, "DIG-3")
     amendment = factories.amend(people["ana"], target, "Fight the digital divide so that everyone has access.")
-    roadmap.edit_item(item=target, text="Fight against the digital divide and exclusion.", by=people["convenor"], reason="shorter", now=timezone.now())
-    rebased = contributions.rebase(amendment=amendment, author=people["ana"], text="Fight against the digital divide and exclusion, for everyone.", now=timezone.now())
+    roadmap.edit_item(
+        item=target,
+        text="Fight against the digital divide and exclusion.",
+        by=people["convenor"],
+        reason="shorter",
+        now=timezone.now(),
+    )
+    rebased = contributions.rebase(
+        amendment=amendment,
+        author=people["ana"],
+        text="Fight against the digital divide and exclusion, for everyone.",
+        now=timezone.now(),
+    )
     assert contributions.conflict_of(rebased) is None
     assert rebased.base_version.number == 2
     assert rebased.revisions.count() == 2
@@ -160,7 +199,13 @@ def test_rebase_takes_the_current_text_as_base_and_then_applies(assembly, people
 def test_a_stale_amendment_form_is_refused_and_creates_nothing(assembly, people):
     target = item(assembly, "DIG-3")
     stale_base = assembly.roadmap.head
-    roadmap.edit_item(item=target, text="Fight against the digital divide.", by=people["convenor"], reason="shorter", now=timezone.now())
+    roadmap.edit_item(
+        item=target,
+        text="Fight against the digital divide.",
+        by=people["convenor"],
+        reason="shorter",
+        now=timezone.now(),
+    )
     with pytest.raises(AmendmentConflict) as refusal:
         factories.amend(people["ana"], target, "My amended text.", base_version=stale_base)
     assert refusal.value.current_text == "Fight against the digital divide."
@@ -170,7 +215,15 @@ def test_a_stale_amendment_form_is_refused_and_creates_nothing(assembly, people)
 def test_double_submission_creates_one_amendment(assembly, people):
     target = item(assembly, "DIG-1")
     key = factories.submission_key()
-    arguments = dict(author=people["ana"], item=target, change="edit", text="Another text.", base_version=assembly.roadmap.head, submission_key=key, now=timezone.now())
+    arguments = dict(
+        author=people["ana"],
+        item=target,
+        change="edit",
+        text="Another text.",
+        base_version=assembly.roadmap.head,
+        submission_key=key,
+        now=timezone.now(),
+    )
     first = contributions.propose_amendment(**arguments)
     second = contributions.propose_amendment(**arguments)
     assert first.pk == second.pk
@@ -187,16 +240,33 @@ def test_empty_or_oversized_amendment_is_refused(assembly, people, text):
 
 def test_edits_keep_their_history(assembly, people):
     space = factories.space_in(assembly, "DIG")
-    proposal = contributions.propose(space=space, author=people["ana"], title="Open data", text="Publish open data.", submission_key=factories.submission_key(), now=timezone.now())
-    contributions.edit(contribution=proposal, editor=people["ana"], title="Open data", text="Publish our data openly.", now=timezone.now())
+    proposal = contributions.propose(
+        space=space,
+        author=people["ana"],
+        title="Open data",
+        text="Publish open data.",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
+    contributions.edit(
+        contribution=proposal,
+        editor=people["ana"],
+        title="Open data",
+        text="Publish our data openly.",
+        now=timezone.now(),
+    )
     assert [r.text for r in proposal.revisions.order_by("number")] == ["Publish open data.", "Publish our data openly."]
     with pytest.raises(NotAllowed):
-        contributions.edit(contribution=proposal, editor=people["kofi"], title="Hijack", text="Mine now.", now=timezone.now())
+        contributions.edit(
+            contribution=proposal, editor=people["kofi"], title="Hijack", text="Mine now.", now=timezone.now()
+        )
 
 
 def test_the_version_chain_verifies_and_detects_an_edit_in_the_database(assembly, people):
     target = item(assembly, "DIG-1")
-    roadmap.edit_item(item=target, text="An editorial rewording.", by=people["convenor"], reason="clarity", now=timezone.now())
+    roadmap.edit_item(
+        item=target, text="An editorial rewording.", by=people["convenor"], reason="clarity", now=timezone.now()
+    )
     versions = list(RoadmapVersion.objects.filter(roadmap=assembly.roadmap).order_by("number"))
     documents = [document_from_bytes(bytes(v.document)) for v in versions]
     assert verify_chain(documents) == []
@@ -214,5 +284,7 @@ def test_texts_are_frozen_while_their_space_votes(assembly, people):
     factories.space_in(assembly, "DIG", phase="voting")
     target = item(assembly, "DIG-1")
     with pytest.raises(NotAllowed, match="frozen"):
-        roadmap.edit_item(item=target, text="A change during the vote.", by=people["convenor"], reason="typo", now=timezone.now())
+        roadmap.edit_item(
+            item=target, text="A change during the vote.", by=people["convenor"], reason="typo", now=timezone.now()
+        )
     assert assembly.roadmap.versions.count() == 1

@@ -163,7 +163,14 @@ def test_hash_is_stable_across_key_order_and_unicode_forms():
 def test_document_has_exactly_the_documented_members():
     document = golden_document()
     assert set(document) == {
-        "format", "assembly", "number", "parent_hash", "created", "title", "preamble", "sections",
+        "format",
+        "assembly",
+        "number",
+        "parent_hash",
+        "created",
+        "title",
+        "preamble",
+        "sections",
         "provenance",
     }
     assert document["format"] == "deliberate-roadmap/1"
@@ -201,7 +208,15 @@ def test_naive_datetime_is_refused():
             r"sections\[0\]\.items\[0\]\.text: must not be empty",
         ),
         (
-            {"sections": [{"code": "DIG", "title": "D", "items": [{"ref": "DIG-1", "text": "a"}, {"ref": "DIG-1", "text": "b"}]}]},
+            {
+                "sections": [
+                    {
+                        "code": "DIG",
+                        "title": "D",
+                        "items": [{"ref": "DIG-1", "text": "a"}, {"ref": "DIG-1", "text": "b"}],
+                    }
+                ]
+            },
             "used by two items",
         ),
         (
@@ -272,7 +287,9 @@ def test_edited_last_version_is_caught_by_its_stored_hash():
     assert [(e.position, e.number, e.kind) for e in errors] == [(2, 3, "stored-hash")]
     assert stored[2] in errors[0].message and content_hash(history[2]) in errors[0].message
     assert check_stored(history[2], stored[2]) == ChainError(
-        None, 3, "stored-hash",
+        None,
+        3,
+        "stored-hash",
         f"version 3: content hashes to {content_hash(history[2])}, but the stored hash is {stored[2]}",
     )
     assert check_stored(history[1], stored[1]) is None

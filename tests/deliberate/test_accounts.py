@@ -29,9 +29,7 @@ def code_in(message) -> str:
 
 
 def sign_up(client, email="rosa@example.org", display_name="Rosa"):
-    return client.post(
-        reverse("account_signup"), {"email": email, "password1": PASSWORD, "display_name": display_name}
-    )
+    return client.post(reverse("account_signup"), {"email": email, "password1": PASSWORD, "display_name": display_name})
 
 
 @pytest.mark.smoke
@@ -60,7 +58,9 @@ def test_sign_up_with_a_taken_address_keeps_what_was_typed_and_creates_nothing(c
 
 
 def test_sign_up_with_a_short_password_shows_the_error_and_keeps_the_email(client):
-    response = client.post(reverse("account_signup"), {"email": "kim@example.org", "password1": "short", "display_name": "Kim"})
+    response = client.post(
+        reverse("account_signup"), {"email": "kim@example.org", "password1": "short", "display_name": "Kim"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="kim@example.org"' in html

@@ -42,11 +42,14 @@ def verify(*args):
 
 # What is recorded ---------------------------------------------------------------------------------------
 
+
 def test_membership_acts_are_recorded_with_who_what_and_on_whom():
     convenor, ana, kofi = factories.user("Amara"), factories.user("Ana"), factories.user("Kofi")
     now = timezone.now()
     assembly = membership.create_assembly(name="Forum", creator=convenor, now=now)
-    invitation, token = membership.invite(assembly=assembly, by=convenor, email="zoe@example.org", role=Role.MODERATOR, now=now)
+    invitation, token = membership.invite(
+        assembly=assembly, by=convenor, email="zoe@example.org", role=Role.MODERATOR, now=now
+    )
     membership.revoke_invitation(invitation=invitation, by=convenor, now=now)
     membership.revoke_invitation(invitation=invitation, by=convenor, now=now)  # already revoked: nothing to record
     link = membership.create_join_link(assembly=assembly, by=convenor, now=now)
@@ -59,8 +62,14 @@ def test_membership_acts_are_recorded_with_who_what_and_on_whom():
     membership.remove_member(assembly=assembly, by=convenor, member=kofi, now=now)
 
     assert actions(assembly) == [
-        A.ASSEMBLY_CREATE, A.MEMBER_INVITE, A.INVITATION_REVOKE, A.JOIN_LINK_CREATE, A.JOIN_LINK_REVOKE,
-        A.JOIN_REQUEST_ACCEPT, A.MEMBER_ROLE, A.MEMBER_REMOVE,
+        A.ASSEMBLY_CREATE,
+        A.MEMBER_INVITE,
+        A.INVITATION_REVOKE,
+        A.JOIN_LINK_CREATE,
+        A.JOIN_LINK_REVOKE,
+        A.JOIN_REQUEST_ACCEPT,
+        A.MEMBER_ROLE,
+        A.MEMBER_REMOVE,
     ]
     entries = {entry.action: entry for entry in log(assembly)}
     assert all(entry.actor == convenor for entry in entries.values())
@@ -99,11 +108,19 @@ def test_roadmap_import_spaces_phases_and_editorial_edits_are_recorded():
     space = assembly.spaces.get(code="DIG")
     spaces.set_phase(space=space, by=convenor, phase="deliberation", now=timezone.now())
     spaces.set_phase(space=space, by=convenor, phase="drafting", now=timezone.now())
-    item = Item.objects.filter(roadmap__assembly=assembly, ref="DIG-1").select_related("space__assembly", "roadmap").get()
+    item = (
+        Item.objects.filter(roadmap__assembly=assembly, ref="DIG-1").select_related("space__assembly", "roadmap").get()
+    )
     version = roadmap.edit_item(item=item, text="A clearer first item.", by=convenor, reason="typo", now=timezone.now())
 
     assert actions(assembly) == [
-        A.ASSEMBLY_CREATE, A.SPACE_CREATE, A.SPACE_CREATE, A.ROADMAP_IMPORT, A.SPACE_PHASE, A.SPACE_PHASE, A.ROADMAP_EDIT,
+        A.ASSEMBLY_CREATE,
+        A.SPACE_CREATE,
+        A.SPACE_CREATE,
+        A.ROADMAP_IMPORT,
+        A.SPACE_PHASE,
+        A.SPACE_PHASE,
+        A.ROADMAP_EDIT,
     ]
     entries = log(assembly)
     assert [e.target for e in entries[1:3]] == ["space:DIG", "space:POL"]
@@ -124,18 +141,26 @@ def test_an_import_from_the_command_line_is_recorded_as_the_system():
 def test_tabling_and_a_convenors_recorded_decisions_are_recorded():
     convenor, ana = factories.user("Amara"), factories.user("Ana")
     assembly = factories.assembly(convenor, members=[(ana, Role.MEMBER)], roadmap_text=factories.SMALL_ROADMAP)
-    item = Item.objects.filter(roadmap__assembly=assembly, ref="DIG-2").select_related("space__assembly", "roadmap").get()
+    item = (
+        Item.objects.filter(roadmap__assembly=assembly, ref="DIG-2").select_related("space__assembly", "roadmap").get()
+    )
     first = factories.amend(ana, item, "A better second item.")
     second = factories.amend(ana, item, "Another second item.")
     contributions.withdraw(contribution=factories.amend(ana, item, "Never mind."), by=ana, now=timezone.now())
     for text in (first, second):
         contributions.table(contribution=text, by=convenor, now=timezone.now())
-    version = roadmap.adopt(contribution=first, decision={"note": "agreed at the meeting"}, by=convenor, now=timezone.now())
+    version = roadmap.adopt(
+        contribution=first, decision={"note": "agreed at the meeting"}, by=convenor, now=timezone.now()
+    )
     roadmap.reject(contribution=second, decision={"note": "superseded"}, by=convenor, now=timezone.now())
 
     entries = [e for e in log(assembly) if e.action.startswith("contribution.")]
-    assert [e.action for e in entries] == [A.CONTRIBUTION_TABLE, A.CONTRIBUTION_TABLE, A.CONTRIBUTION_ADOPT,
-                                           A.CONTRIBUTION_REJECT]
+    assert [e.action for e in entries] == [
+        A.CONTRIBUTION_TABLE,
+        A.CONTRIBUTION_TABLE,
+        A.CONTRIBUTION_ADOPT,
+        A.CONTRIBUTION_REJECT,
+    ]
     assert entries[2].target == f"contribution:{first.pk}"
     assert entries[2].details == {"version": version.number, "note": "agreed at the meeting"}
     assert entries[3].details == {"note": "superseded"}
@@ -156,8 +181,10 @@ def test_polls_record_creation_opening_and_closing_but_never_who_voted():
 
     entries = [e for e in log(assembly) if e.action.startswith("poll.")]
     assert [e.action for e in entries] == [A.POLL_CREATE, A.POLL_OPEN, A.POLL_CREATE, A.POLL_OPEN, A.POLL_CLOSE]
-    assert entries[0].target == f"poll:{poll.public_id}" and entries[0].details == {"secrecy": "credential",
-                                                                                     "method": "yes-no-abstain"}
+    assert entries[0].target == f"poll:{poll.public_id}" and entries[0].details == {
+        "secrecy": "credential",
+        "method": "yes-no-abstain",
+    }
     assert entries[1].details == {"secrecy": "credential", "eligible": len(members) + 1}  # the convenor votes too
     closing = entries[-1]
     assert closing.actor is None and closing.details == {"ballots": 3, "automatic": True}
@@ -177,8 +204,14 @@ def test_moderation_acts_go_to_both_logs_and_the_audit_entry_points_at_the_moder
     message = post(world, world.ana)
     now = timezone.now()
     debates.hide_message(message=message, by=world.moderator, reason="Off topic", now=now)
-    debates.mute_member(assembly=world.assembly, by=world.moderator, member=world.kofi, until=now + timedelta(hours=1),
-                        reason="Flooding", now=now)
+    debates.mute_member(
+        assembly=world.assembly,
+        by=world.moderator,
+        member=world.kofi,
+        until=now + timedelta(hours=1),
+        reason="Flooding",
+        now=now,
+    )
     moderation = list(ModerationEntry.objects.filter(assembly=world.assembly).order_by("number"))
     entries = [e for e in log(world.assembly) if e.action.startswith("moderation.")]
     assert [e.action for e in entries] == [A.MODERATION_HIDE, A.MODERATION_MUTE]
@@ -195,8 +228,9 @@ def test_live_session_chairing_is_recorded():
     world = build_world()
     now = timezone.now()
     other = debates.debate_for(space=world.space, now=now)
-    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="Plenary",
-                                          debates=[world.debate, other], now=now)
+    session = live_sessions.start_session(
+        assembly=world.assembly, by=world.convenor, title="Plenary", debates=[world.debate, other], now=now
+    )
     live_sessions.raise_hand(session=session, user=world.ana, now=now)  # a member's act: not recorded
     live_sessions.give_floor(session=session, by=world.convenor, now=now)
     live_sessions.move_to(session=session, by=world.convenor, point=session.agenda.get(position=2), now=now)
@@ -209,6 +243,7 @@ def test_live_session_chairing_is_recorded():
 
 
 # Append-only and tamper-evident ------------------------------------------------------------------------
+
 
 def test_the_log_refuses_updates_and_deletes_through_the_orm():
     assembly = factories.assembly(factories.user())
@@ -261,8 +296,10 @@ def test_verify_audit_detects_an_edited_document(capsys):
 def test_verify_audit_detects_a_column_edited_behind_the_documents_back(capsys):
     assembly, entries = _tampered_assembly()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE deliberate_auditentry SET actor_id = NULL, action = %s WHERE id = %s",
-                       [A.SPACE_CREATE, entries[-1].pk])
+        cursor.execute(
+            "UPDATE deliberate_auditentry SET actor_id = NULL, action = %s WHERE id = %s",
+            [A.SPACE_CREATE, entries[-1].pk],
+        )
     err = _refused(capsys)
     assert f"entry {entries[-1].number}: its row differs from its document (action, actor)" in err
 
@@ -282,8 +319,10 @@ def test_verify_audit_also_checks_the_moderation_log(capsys):
     debates.hide_message(message=post(world, world.ana), by=world.moderator, reason="Off topic", now=timezone.now())
     entry = ModerationEntry.objects.get(assembly=world.assembly)
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE assemblies_moderationentry SET document = %s WHERE id = %s",
-                       [bytes(entry.document).replace(b"Off topic", b"Spam!!!!!"), entry.pk])
+        cursor.execute(
+            "UPDATE assemblies_moderationentry SET document = %s WHERE id = %s",
+            [bytes(entry.document).replace(b"Off topic", b"Spam!!!!!"), entry.pk],
+        )
     err = _refused(capsys, "--assembly", world.assembly.slug)
     assert "moderation entry 1: its bytes do not match its hash" in err
 
@@ -304,8 +343,9 @@ def test_concurrent_appends_to_one_assembly_get_consecutive_numbers_and_one_chai
     def act(index):
         try:
             start.wait()
-            audit.record(assembly=assembly, actor=convenor, action=A.SPACE_PHASE, details={"n": index},
-                         now=timezone.now())
+            audit.record(
+                assembly=assembly, actor=convenor, action=A.SPACE_PHASE, details={"n": index}, now=timezone.now()
+            )
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:
@@ -329,7 +369,12 @@ def test_the_audit_core_imports_without_django():
     from pathlib import Path
 
     code = "import sys; sys.modules['django'] = None\nimport polls.core.audit_log\nprint('ok')"
-    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"

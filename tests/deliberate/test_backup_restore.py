@@ -30,8 +30,11 @@ def manage(*args, database_url: str, var_dir: Path, **environment) -> subprocess
     """`python manage.py ...` in a fresh process, configured only by its environment, as in production."""
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
     env.update(
-        DJANGO_SETTINGS_MODULE="deliberate.settings", DELIBERATE_VAR_DIR=str(var_dir), DATABASE_URL=database_url,
-        SECRET_KEY=settings.SECRET_KEY, DELIBERATE_BOARD_KEY=settings.DELIBERATE_BOARD_KEY,
+        DJANGO_SETTINGS_MODULE="deliberate.settings",
+        DELIBERATE_VAR_DIR=str(var_dir),
+        DATABASE_URL=database_url,
+        SECRET_KEY=settings.SECRET_KEY,
+        DELIBERATE_BOARD_KEY=settings.DELIBERATE_BOARD_KEY,
     )
     env.update(environment)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, timeout=300)
@@ -96,8 +99,9 @@ def test_a_postgres_backup_restored_into_an_empty_database_verifies_with_identic
 
         # The board key is the other half of a backup: without it the restored boards do not check out.
         other_key = ok(manage("generate_board_key", database_url=restored, var_dir=tmp_path)).strip().splitlines()[-1]
-        wrong = manage("verify_poll", polls[0].public_id, database_url=restored, var_dir=tmp_path,
-                       DELIBERATE_BOARD_KEY=other_key)
+        wrong = manage(
+            "verify_poll", polls[0].public_id, database_url=restored, var_dir=tmp_path, DELIBERATE_BOARD_KEY=other_key
+        )
         assert wrong.returncode == 1 and b"INVALID" in wrong.stderr
 
         # A restore never mixes a backup with other data.
@@ -113,8 +117,9 @@ def test_a_postgres_backup_restored_into_an_empty_database_verifies_with_identic
 def test_a_backup_never_overwrites_a_file(tmp_path):
     existing = tmp_path / "deliberate.dump"
     existing.write_bytes(b"an older backup")
-    result = manage("backup", str(existing), database_url=postgres_url(connection.settings_dict["NAME"]),
-                    var_dir=tmp_path)
+    result = manage(
+        "backup", str(existing), database_url=postgres_url(connection.settings_dict["NAME"]), var_dir=tmp_path
+    )
     assert result.returncode != 0 and b"exists already" in result.stderr
     assert existing.read_bytes() == b"an older backup"
 
@@ -133,12 +138,17 @@ for poll in make_history():
 def test_a_sqlite_backup_restored_into_a_new_file_verifies_with_identical_boards(tmp_path):
     live, restored = tmp_path / "live.sqlite3", tmp_path / "restored.sqlite3"
     env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
-    env.update(DJANGO_SETTINGS_MODULE="deliberate.settings", DELIBERATE_VAR_DIR=str(tmp_path),
-               DATABASE_URL=f"sqlite:///{live}", SECRET_KEY=settings.SECRET_KEY,
-               DELIBERATE_BOARD_KEY=settings.DELIBERATE_BOARD_KEY,
-               EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
-    history = subprocess.run([sys.executable, "-c", SQLITE_HISTORY], cwd=ROOT, env=env, capture_output=True,
-                             text=True, timeout=600)
+    env.update(
+        DJANGO_SETTINGS_MODULE="deliberate.settings",
+        DELIBERATE_VAR_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{live}",
+        SECRET_KEY=settings.SECRET_KEY,
+        DELIBERATE_BOARD_KEY=settings.DELIBERATE_BOARD_KEY,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
+    history = subprocess.run(
+        [sys.executable, "-c", SQLITE_HISTORY], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert history.returncode == 0, history.stderr
     poll_ids = [line.split()[1] for line in history.stdout.splitlines() if line.startswith("POLL ")]
     assert len(poll_ids) == 2
@@ -149,16 +159,23 @@ def test_a_sqlite_backup_restored_into_a_new_file_verifies_with_identical_boards
     assert "versions verify" in ok(manage("verify_roadmap", database_url=f"sqlite:///{restored}", var_dir=tmp_path))
     ok(manage("verify_audit", database_url=f"sqlite:///{restored}", var_dir=tmp_path))
     for poll_id in poll_ids:
-        assert "VALID (closed" in ok(manage("verify_poll", poll_id, database_url=f"sqlite:///{restored}", var_dir=tmp_path))
+        assert "VALID (closed" in ok(
+            manage("verify_poll", poll_id, database_url=f"sqlite:///{restored}", var_dir=tmp_path)
+        )
         boards = []
         for database in (live, restored):
             exported = tmp_path / f"{poll_id}-{database.stem}.jsonl"
-            ok(manage("export_board", poll_id, "-o", str(exported), database_url=f"sqlite:///{database}", var_dir=tmp_path))
+            ok(
+                manage(
+                    "export_board", poll_id, "-o", str(exported), database_url=f"sqlite:///{database}", var_dir=tmp_path
+                )
+            )
             boards.append(exported.read_bytes())
         assert boards[0] == boards[1] and boards[0].count(b"\n") >= 8
 
     not_a_backup = tmp_path / "notes.txt"
     not_a_backup.write_text("hello")
-    refused = manage("restore", str(not_a_backup), database_url=f"sqlite:///{tmp_path / 'third.sqlite3'}",
-                     var_dir=tmp_path)
+    refused = manage(
+        "restore", str(not_a_backup), database_url=f"sqlite:///{tmp_path / 'third.sqlite3'}", var_dir=tmp_path
+    )
     assert refused.returncode != 0 and b"is not a SQLite database" in refused.stderr

@@ -38,7 +38,7 @@ def _pending(layer, channel):
     async def receive():
         try:
             return await asyncio.wait_for(layer.receive(channel), 0.2)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
 
     return async_to_sync(receive)()

@@ -45,6 +45,7 @@ def production_environment(var_dir) -> dict:
 
 # The deploy check and the production settings -----------------------------------------------------------
 
+
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = run("", tmp_path, args=["manage.py", "check", "--deploy"], **production_environment(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -71,10 +72,17 @@ def test_production_settings_turn_on_https_cookies_hsts_and_frame_refusal(tmp_pa
     result = run(PRINT_SECURITY, tmp_path, **production_environment(tmp_path))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
-        "SECURE_SSL_REDIRECT": True, "SECURE_HSTS_SECONDS": 31536000, "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
-        "SECURE_HSTS_PRELOAD": True, "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
-        "SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_HTTPONLY": True, "CSRF_COOKIE_SECURE": True,
-        "LANGUAGE_COOKIE_SECURE": True, "X_FRAME_OPTIONS": "DENY", "SECURE_REFERRER_POLICY": "same-origin",
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_SECURE": True,
+        "LANGUAGE_COOKIE_SECURE": True,
+        "X_FRAME_OPTIONS": "DENY",
+        "SECURE_REFERRER_POLICY": "same-origin",
         "DEBUG": False,
     }
 
@@ -115,8 +123,9 @@ def test_plain_http_is_redirected_to_https(db, production):
 
 def test_the_session_cookie_is_secure_httponly_and_lax(db, production):
     accounts.create_account(email="ines@example.org", password=PASSWORD)
-    response = Client().post(reverse("account_login"), {"login": "ines@example.org", "password": PASSWORD},
-                             HTTP_X_FORWARDED_PROTO="https")
+    response = Client().post(
+        reverse("account_login"), {"login": "ines@example.org", "password": PASSWORD}, HTTP_X_FORWARDED_PROTO="https"
+    )
     assert response.status_code == 302
     session = response.cookies["sessionid"]
     assert session.value and session["secure"] and session["httponly"] and session["samesite"] == "Lax"
@@ -132,9 +141,22 @@ def test_every_page_carries_the_strict_csp_even_errors(db, client):
 # CSRF on every unsafe method of every view --------------------------------------------------------------
 
 SAMPLES = {
-    "slug": "montblanc", "pk": "1", "user_id": "1", "message_id": "1", "number": "1", "fmt": "md", "code": "DIG",
-    "ref": "DIG-1", "token": "abc", "public_id": "p-abcdefghij", "seq": "1", "action": "end", "key": "abc",
-    "edition_slug": "first", "uidb36": "1", "id": "1",
+    "slug": "montblanc",
+    "pk": "1",
+    "user_id": "1",
+    "message_id": "1",
+    "number": "1",
+    "fmt": "md",
+    "code": "DIG",
+    "ref": "DIG-1",
+    "token": "abc",
+    "public_id": "p-abcdefghij",
+    "seq": "1",
+    "action": "end",
+    "key": "abc",
+    "edition_slug": "first",
+    "uidb36": "1",
+    "id": "1",
 }
 
 
@@ -163,8 +185,17 @@ def every_url() -> dict[str, str]:
 def test_the_url_enumeration_covers_the_site():
     urls = every_url()
     assert len(urls) > 60
-    for name in ("poll_vote", "poll_ballots", "debate_post", "assembly_invite", "assembly_audit", "account_login",
-                 "account_change_password", "set_language", "contribution_decide"):
+    for name in (
+        "poll_vote",
+        "poll_ballots",
+        "debate_post",
+        "assembly_invite",
+        "assembly_audit",
+        "account_login",
+        "account_change_password",
+        "set_language",
+        "contribution_decide",
+    ):
         assert name in urls
 
 
@@ -180,8 +211,11 @@ def test_every_unsafe_method_of_every_view_needs_the_csrf_token(db, method):
     refusals = {403} if method == "post" else {403, 405}
     accepted = {}
     for name, url in every_url().items():
-        response = getattr(client, method)(url, {} if method == "post" else "", **(
-            {} if method == "post" else {"content_type": "application/x-www-form-urlencoded"}))
+        response = getattr(client, method)(
+            url,
+            {} if method == "post" else "",
+            **({} if method == "post" else {"content_type": "application/x-www-form-urlencoded"}),
+        )
         if response.status_code not in refusals:
             accepted[name] = response.status_code
     assert accepted == {}
@@ -193,12 +227,14 @@ def test_the_same_post_with_the_token_gets_past_the_csrf_check(db):
     client.force_login(convenor)
     page = client.get(reverse("assembly_create"))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
-    response = client.post(reverse("assembly_create"), {"csrfmiddlewaretoken": token, "name": "Forum",
-                                                        "visibility": "public"})
+    response = client.post(
+        reverse("assembly_create"), {"csrfmiddlewaretoken": token, "name": "Forum", "visibility": "public"}
+    )
     assert response.status_code == 302
 
 
 # Rate limits: log-in --------------------------------------------------------------------------------------
+
 
 def test_allauth_login_limits_are_configured():
     limits = allauth_account_settings.RATE_LIMITS
@@ -207,8 +243,9 @@ def test_allauth_login_limits_are_configured():
 
 
 def _fail(client, email, address):
-    return client.post(reverse("account_login"), {"login": email, "password": "not the password"},
-                       HTTP_X_FORWARDED_FOR=address)
+    return client.post(
+        reverse("account_login"), {"login": email, "password": "not the password"}, HTTP_X_FORWARDED_FOR=address
+    )
 
 
 def test_repeated_failed_logins_are_refused_even_with_the_right_password(db, client, settings):
@@ -229,16 +266,23 @@ def test_behind_the_proxy_each_visitor_has_an_own_allowance_of_failed_logins(db,
     attacker = Client()
     for attempt in range(10):  # ten failures a minute from one address, on several accounts
         _fail(attacker, f"person{attempt % 3 + 1}@example.org", "198.51.100.66")
-    refused = attacker.post(reverse("account_login"), {"login": "person3@example.org", "password": PASSWORD},
-                            HTTP_X_FORWARDED_FOR="198.51.100.66")
+    refused = attacker.post(
+        reverse("account_login"),
+        {"login": "person3@example.org", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.66",
+    )
     assert "Too many failed login attempts" in refused.content.decode()
     neighbour = Client()  # another visitor, through the same proxy
-    response = neighbour.post(reverse("account_login"), {"login": "person3@example.org", "password": PASSWORD},
-                              HTTP_X_FORWARDED_FOR="192.0.2.10")
+    response = neighbour.post(
+        reverse("account_login"),
+        {"login": "person3@example.org", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="192.0.2.10",
+    )
     assert response.status_code == 302 and "_auth_user_id" in neighbour.session
 
 
 # Rate limits: casting ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def frozen_minute(monkeypatch):
@@ -261,7 +305,9 @@ def test_a_member_voting_too_fast_gets_429_with_the_reason_and_keeps_the_choice(
     assert response.status_code == 429 and int(response["Retry-After"]) == 55
     html = response.content.decode()
     assert "Too many ballots in the last minute: wait 55 seconds" in html
-    assert re.search(r'<input[^>]*value="no"[^>]*checked', html) or re.search(r'<input[^>]*checked[^>]*value="no"', html)
+    assert re.search(r'<input[^>]*value="no"[^>]*checked', html) or re.search(
+        r'<input[^>]*checked[^>]*value="no"', html
+    )
     poll.refresh_from_db()
     assert poll.ballot_count == 3
     other = Client()
@@ -318,6 +364,7 @@ def test_the_casting_allowance_keeps_no_address_in_the_cache(db, settings, froze
 
 # Rate limits: sockets -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 async def test_a_socket_that_keeps_flooding_is_closed_with_4429(transactional_db):
     from django.db import connections
@@ -344,6 +391,7 @@ async def test_a_socket_that_keeps_flooding_is_closed_with_4429(transactional_db
 
 # Sessions after a password change or reset --------------------------------------------------------------------
 
+
 def _signed_in(client) -> bool:
     return client.get(reverse("account_profile")).status_code == 200
 
@@ -355,8 +403,9 @@ def test_changing_the_password_logs_out_the_other_sessions_and_keeps_this_one(db
     phone.force_login(user)
     assert _signed_in(here) and _signed_in(phone)
     new = "another long passphrase"
-    response = here.post(reverse("account_change_password"),
-                         {"oldpassword": PASSWORD, "password1": new, "password2": new})
+    response = here.post(
+        reverse("account_change_password"), {"oldpassword": PASSWORD, "password1": new, "password2": new}
+    )
     assert response.status_code == 302
     assert _signed_in(here)
     assert not _signed_in(phone)
@@ -388,4 +437,3 @@ def test_a_session_older_than_the_password_cannot_post_either(db):
     stale.post(reverse("assembly_join_link_create", args=[convenor_assembly.slug]))
     assert not JoinLink.objects.filter(assembly=convenor_assembly).exists()
     assert not _signed_in(stale)
-

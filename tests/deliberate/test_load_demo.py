@@ -17,6 +17,7 @@ def test_load_demo_is_idempotent_and_shows_the_loop():
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "convenor@demo.deliberate.test" in out.getvalue()
+
     def counts():
         from polls.models import BoardLine, Poll
 
@@ -34,7 +35,11 @@ def test_load_demo_is_idempotent_and_shows_the_loop():
     from polls.models import Poll
 
     assert set(Poll.objects.filter(assembly=assembly).values_list("status", flat=True)) == {"open", "closed"}
-    in_conflict = [c for c in Contribution.objects.filter(space__assembly=assembly, kind="amendment", status="open") if c.target_item_id and contributions.conflict_of(c)]
+    in_conflict = [
+        c
+        for c in Contribution.objects.filter(space__assembly=assembly, kind="amendment", status="open")
+        if c.target_item_id and contributions.conflict_of(c)
+    ]
     assert in_conflict, "the demo shows an amendment in conflict"
 
 
@@ -63,7 +68,9 @@ def test_the_demo_plays_decisions_by_polls_into_the_roadmap():
     rejected_by_poll = Contribution.objects.filter(space__assembly=assembly, status="rejected", polls__status="closed")
     assert rejected_by_poll.exists()
     ranked = roadmap.document_of(by_poll.last())
-    priorities = [item["priority"] for section in ranked["sections"] if section["code"] == "EDU" for item in section["items"]]
+    priorities = [
+        item["priority"] for section in ranked["sections"] if section["code"] == "EDU" for item in section["items"]
+    ]
     assert sorted(p for p in priorities if p is not None) == list(range(1, len(priorities) + 1))
     from assemblies.roadmap.models import Edition
 

@@ -10,9 +10,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIABLES = [
-    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
-    "EMAIL_HOST", "EMAIL_BACKEND", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS",
-    "DEFAULT_FROM_EMAIL", "DELIBERATE_BOARD_KEY", "HTTPS", "REDIS_MAX_CONNECTIONS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "EMAIL_HOST",
+    "EMAIL_BACKEND",
+    "EMAIL_PORT",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "DEFAULT_FROM_EMAIL",
+    "DELIBERATE_BOARD_KEY",
+    "HTTPS",
+    "REDIS_MAX_CONNECTIONS",
 ]
 
 PRINT_SETTINGS = """
@@ -37,7 +50,11 @@ def run(code: str, var_dir: Path, args=(), **environment) -> subprocess.Complete
     env.update(DJANGO_SETTINGS_MODULE="deliberate.settings", DELIBERATE_VAR_DIR=str(var_dir), **environment)
     return subprocess.run(
         [sys.executable, *(["-c", code] if code else []), *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -89,7 +106,11 @@ def test_board_key_is_generated_in_development_and_taken_from_the_environment(tm
 def test_database_url_selects_postgresql(tmp_path):
     settings = resolved(tmp_path, DATABASE_URL="postgres://alice:pw@db.example:5433/deliberate")
     assert settings["db"]["ENGINE"] == "django.db.backends.postgresql"
-    assert (settings["db"]["HOST"], settings["db"]["PORT"], settings["db"]["NAME"]) == ("db.example", 5433, "deliberate")
+    assert (settings["db"]["HOST"], settings["db"]["PORT"], settings["db"]["NAME"]) == (
+        "db.example",
+        5433,
+        "deliberate",
+    )
 
 
 def test_redis_url_selects_channels_redis_with_a_pool_for_a_thousand_sockets(tmp_path):
@@ -136,9 +157,14 @@ def test_deploy_check_refuses_in_memory_layer_generated_secret_and_missing_board
 def test_deploy_check_passes_the_project_checks_when_production_is_configured(tmp_path):
     board = resolved(tmp_path)["board"]
     result = run(
-        "", tmp_path, args=["manage.py", "check", "--deploy"],
-        SECRET_KEY="x" * 64 + "-a-long-random-production-secret", DELIBERATE_BOARD_KEY=board,
-        REDIS_URL="redis://127.0.0.1:6379/15", HTTPS="true", ALLOWED_HOSTS="vote.example.org",
+        "",
+        tmp_path,
+        args=["manage.py", "check", "--deploy"],
+        SECRET_KEY="x" * 64 + "-a-long-random-production-secret",
+        DELIBERATE_BOARD_KEY=board,
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        HTTPS="true",
+        ALLOWED_HOSTS="vote.example.org",
     )
     assert "deliberate.E00" not in result.stderr, result.stderr
     assert result.returncode == 0, result.stderr

@@ -93,26 +93,35 @@ def join(assembly, users, *, by):
 def assembly(people):
     """A public assembly: Amara convenes, Ana and Kofi are members, Oscar observes, Olu is outside."""
     assembly = membership.create_assembly(
-        name="Mont Blanc Meetings", slug="montblanc", description="The **forum** of the SSE.",
-        creator=people.convenor, now=timezone.now(),
+        name="Mont Blanc Meetings",
+        slug="montblanc",
+        description="The **forum** of the SSE.",
+        creator=people.convenor,
+        now=timezone.now(),
     )
     join(assembly, [people.ana, people.kofi, people.observer], by=people.convenor)
-    membership.set_role(assembly=assembly, by=people.convenor, member=people.observer, role=Role.OBSERVER,
-                        now=timezone.now())
+    membership.set_role(
+        assembly=assembly, by=people.convenor, member=people.observer, role=Role.OBSERVER, now=timezone.now()
+    )
     return assembly
 
 
 @pytest.fixture
 def roadmap(assembly, people):
     """Version 1 of the assembly's roadmap, imported by the convenor."""
-    return roadmap_services.import_roadmap(assembly=assembly, text=roadmap_text(), by=people.convenor, now=timezone.now())
+    return roadmap_services.import_roadmap(
+        assembly=assembly, text=roadmap_text(), by=people.convenor, now=timezone.now()
+    )
 
 
 @pytest.fixture
 def private_assembly(people):
     """A members-only assembly with a roadmap: Amara convenes, Ana is a member; Olu is outside."""
     assembly = membership.create_assembly(
-        name="Council", slug="council", visibility=Assembly.Visibility.MEMBERS, creator=people.convenor,
+        name="Council",
+        slug="council",
+        visibility=Assembly.Visibility.MEMBERS,
+        creator=people.convenor,
         now=timezone.now(),
     )
     join(assembly, [people.ana], by=people.convenor)
@@ -123,12 +132,23 @@ def private_assembly(people):
 def first_item(assembly):
     from assemblies.roadmap.models import Item
 
-    return Item.objects.filter(roadmap__assembly=assembly).select_related("space__assembly", "roadmap").order_by("pk").first()
+    return (
+        Item.objects.filter(roadmap__assembly=assembly)
+        .select_related("space__assembly", "roadmap")
+        .order_by("pk")
+        .first()
+    )
 
 
 def amend(item, author, text, *, base_version=None, title="A better wording"):
     base_version = base_version or item.roadmap.head
     return contributions.propose_amendment(
-        author=author, item=item, base_version=base_version, change="edit", text=text, title=title,
-        submission_key=key(), now=timezone.now(),
+        author=author,
+        item=item,
+        base_version=base_version,
+        change="edit",
+        text=text,
+        title=title,
+        submission_key=key(),
+        now=timezone.now(),
     )

@@ -54,6 +54,7 @@ def context_for(browser, site, person: str | None = None, **options):
         context.add_cookies([{"name": "sessionid", "value": site.data["sessions"][person], "url": site.bases[0]}])
     return context
 
+
 # A debate of a working group: long enough to be busy, with Markdown, replies and every stance.
 DEBATE = [
     ("ana", "for", "We should start with the **training** of members: tools nobody can use are no tools."),
@@ -61,8 +62,12 @@ DEBATE = [
     ("lea", "for", "The *Mont Blanc* working group offered trainers last year; we could ask them again."),
     ("mateo", "against", "Training first delays everything. Let us pick the tools, then train on those."),
     ("nadia", "", "Both can go together: a short list of tools, and a first workshop in each region."),
-    ("olu", "for", "Agreed with Nadia. See the list we used in Dakar:\n\n- a shared calendar\n- a wiki\n- a "
-     "video-call service we host ourselves"),
+    (
+        "olu",
+        "for",
+        "Agreed with Nadia. See the list we used in Dakar:\n\n- a shared calendar\n- a wiki\n- a "
+        "video-call service we host ourselves",
+    ),
     ("ana", "question", "Does anyone know what it cost to host the video calls?"),
     ("olu", "", "About 40 euros a month for 200 people, on a cooperative host."),
     ("kofi", "for", "Then it fits the solidarity fund. I will draft a line for the budget."),
@@ -113,11 +118,24 @@ def build() -> dict:
     start = now - timedelta(hours=3)
     posted = []
     for number, (author, stance, text) in enumerate(DEBATE):
-        posted.append(debates.post_message(debate=debate, author=people[author], text=text, stance=stance,
-                                           now=start + timedelta(minutes=2 * number)))
+        posted.append(
+            debates.post_message(
+                debate=debate,
+                author=people[author],
+                text=text,
+                stance=stance,
+                now=start + timedelta(minutes=2 * number),
+            )
+        )
     for number, (parent, author, stance, text) in enumerate(REPLIES):
-        debates.post_message(debate=debate, author=people[author], text=text, stance=stance, reply_to=posted[parent],
-                             now=start + timedelta(minutes=2 * len(DEBATE) + number))
+        debates.post_message(
+            debate=debate,
+            author=people[author],
+            text=text,
+            stance=stance,
+            reply_to=posted[parent],
+            now=start + timedelta(minutes=2 * len(DEBATE) + number),
+        )
     for message, fans in ((posted[0], ("kofi", "lea", "nadia")), (posted[5], ("ana", "mateo"))):
         for fan in fans:
             debates.react(message=message, user=people[fan], kind="agree", now=now)
@@ -126,11 +144,21 @@ def build() -> dict:
     # An open secret poll on paper codes, some already cast: the vote-by-code page of a live poll.
     opened = now - timedelta(hours=1)
     secret = poll_services.create_poll(
-        assembly=assembly, by=people["convenor"], title="Host of the 2025 forum",
-        question="Which region should host the 2025 forum? Choose one.", subject_type="election", subject_refs=[],
-        contributions=[], options=poll_selectors.listed_options(["Americas", "Africa", "Europe", "Asia-Pacific"]),
-        method={"kind": "plurality"}, secrecy="credential", revote="last-counts", delivery="paper", opens_at=None,
-        closes_at=now + timedelta(days=5), now=opened,
+        assembly=assembly,
+        by=people["convenor"],
+        title="Host of the 2025 forum",
+        question="Which region should host the 2025 forum? Choose one.",
+        subject_type="election",
+        subject_refs=[],
+        contributions=[],
+        options=poll_selectors.listed_options(["Americas", "Africa", "Europe", "Asia-Pacific"]),
+        method={"kind": "plurality"},
+        secrecy="credential",
+        revote="last-counts",
+        delivery="paper",
+        opens_at=None,
+        closes_at=now + timedelta(days=5),
+        now=opened,
     )
     codes = poll_services.open_poll(poll=secret, by=people["convenor"], now=opened).paper_codes
     option_ids = [option["id"] for option in secret.options]
@@ -138,8 +166,12 @@ def build() -> dict:
         poll_services.cast_with_code(poll=secret, code=code, choice=option_ids[pick], now=opened + timedelta(minutes=5))
 
     session = live_sessions.start_session(
-        assembly=assembly, by=people["convenor"], title="Online plenary of the digital working group",
-        debates=[debate, debates.debate_for(space=item.space, now=now)], speaking_seconds=180, now=now,
+        assembly=assembly,
+        by=people["convenor"],
+        title="Online plenary of the digital working group",
+        debates=[debate, debates.debate_for(space=item.space, now=now)],
+        speaking_seconds=180,
+        now=now,
     )
     for person in ("ana", "kofi"):
         live_sessions.raise_hand(session=session, user=people[person], now=now)
@@ -147,11 +179,20 @@ def build() -> dict:
 
     polls = {poll.title: poll for poll in Poll.objects.filter(assembly=assembly)}
     motion = polls["Join the regional SSE charter"]
-    priorities = next(poll for poll in polls.values() if poll.status == Poll.Status.OPEN and not poll.is_secret
-                      and poll.space is not None and poll.space.code == "DIG")
+    priorities = next(
+        poll
+        for poll in polls.values()
+        if poll.status == Poll.Status.OPEN
+        and not poll.is_secret
+        and poll.space is not None
+        and poll.space.code == "DIG"
+    )
     amendment = assembly.spaces.get(code="DIG").contributions.filter(kind="amendment").order_by("pk").first()
-    conflict = next(c for c in assembly.spaces.get(code="DIG").contributions.order_by("pk") if c.title ==
-                    "Access points and training")
+    conflict = next(
+        c
+        for c in assembly.spaces.get(code="DIG").contributions.order_by("pk")
+        if c.title == "Access points and training"
+    )
     head = assembly.roadmap.head.number
     document = roadmap_services.document_of(assembly.roadmap.head)
     slug = assembly.slug

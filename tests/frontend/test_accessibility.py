@@ -30,12 +30,29 @@ RUN = """async (tags) => {
 
 # (page, who reads it, language): a member reads the pages of the loop; a visitor logs in and signs up.
 PAGES = [
-    ("home", "ana", "en"), ("assembly", "ana", "es"), ("space", "ana", "fr"), ("roadmap", "ana", "pt"),
-    ("item", "ana", "en"), ("diff", None, "es"), ("history", None, "fr"), ("contribution", "ana", "pt"),
-    ("conflict", "mateo", "en"), ("amend", "ana", "es"), ("debate", "ana", "fr"), ("polls", "convenor", "pt"),
-    ("poll", "ana", "en"), ("poll", "convenor", "es"), ("results", None, "fr"), ("secret_results", "ana", "pt"),
-    ("vote", "lea", "en"), ("vote_code", None, "es"), ("account", "ana", "fr"), ("login", None, "pt"),
-    ("signup", None, "en"), ("session", "ana", "es"), ("session", "convenor", "en"),
+    ("home", "ana", "en"),
+    ("assembly", "ana", "es"),
+    ("space", "ana", "fr"),
+    ("roadmap", "ana", "pt"),
+    ("item", "ana", "en"),
+    ("diff", None, "es"),
+    ("history", None, "fr"),
+    ("contribution", "ana", "pt"),
+    ("conflict", "mateo", "en"),
+    ("amend", "ana", "es"),
+    ("debate", "ana", "fr"),
+    ("polls", "convenor", "pt"),
+    ("poll", "ana", "en"),
+    ("poll", "convenor", "es"),
+    ("results", None, "fr"),
+    ("secret_results", "ana", "pt"),
+    ("vote", "lea", "en"),
+    ("vote_code", None, "es"),
+    ("account", "ana", "fr"),
+    ("login", None, "pt"),
+    ("signup", None, "en"),
+    ("session", "ana", "es"),
+    ("session", "convenor", "en"),
 ]
 
 
@@ -56,9 +73,13 @@ def explain(found: list[dict]) -> str:
     return "\n".join(f"[{v['impact']}] {v['id']}: {v['help']}\n    " + "\n    ".join(v["nodes"][:5]) for v in found)
 
 
-@pytest.mark.parametrize(("name", "person", "language"), PAGES, ids=[f"{n}-{p or 'visitor'}-{lang}" for n, p, lang in PAGES])
+@pytest.mark.parametrize(
+    ("name", "person", "language"), PAGES, ids=[f"{n}-{p or 'visitor'}-{lang}" for n, p, lang in PAGES]
+)
 def test_no_serious_or_critical_violation(chromium, demo_site, axe_source, name, person, language):  # noqa: F811
-    context = context_for(chromium, demo_site, person, locale=language, extra_http_headers={"Accept-Language": language})
+    context = context_for(
+        chromium, demo_site, person, locale=language, extra_http_headers={"Accept-Language": language}
+    )
     page = context.new_page()
     response = page.goto(demo_site.bases[0] + demo_site.data["pages"][name])
     assert response.status == 200, page.url
@@ -113,5 +134,6 @@ def test_print_keeps_the_content_and_drops_navigation_and_forms(chromium, demo_s
     assert download.get_attribute("href") in after
     page.emulate_media(media="screen")
     assert page.locator("header.top").is_visible() and "none" == download.evaluate(
-        "a => getComputedStyle(a, '::after').content")
+        "a => getComputedStyle(a, '::after').content"
+    )
     context.close()

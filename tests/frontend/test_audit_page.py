@@ -44,8 +44,13 @@ def test_the_assembly_page_links_the_log_for_convenors_only(client, people, asse
 
 def test_the_log_is_paginated(client, people, assembly):
     for number in range(35):
-        membership.set_role(assembly=assembly, by=people.convenor, member=people.kofi,
-                            role=Role.MODERATOR if number % 2 == 0 else Role.MEMBER, now=timezone.now())
+        membership.set_role(
+            assembly=assembly,
+            by=people.convenor,
+            member=people.kofi,
+            role=Role.MODERATOR if number % 2 == 0 else Role.MEMBER,
+            now=timezone.now(),
+        )
     total = AuditEntry.objects.filter(assembly=assembly).count()
     client.force_login(people.convenor)
     first = client.get(audit_url(assembly)).content.decode()
@@ -57,8 +62,9 @@ def test_the_log_is_paginated(client, people, assembly):
 
 @pytest.mark.parametrize("who", ["ana", "observer"])
 def test_members_who_are_not_convenors_are_refused_in_plain_words(client, people, assembly, who):
-    membership.set_role(assembly=assembly, by=people.convenor, member=people.kofi, role=Role.MODERATOR,
-                        now=timezone.now())
+    membership.set_role(
+        assembly=assembly, by=people.convenor, member=people.kofi, role=Role.MODERATOR, now=timezone.now()
+    )
     for person in (getattr(people, who), people.kofi):
         client.force_login(person)
         response = client.get(audit_url(assembly))
@@ -88,8 +94,13 @@ def test_the_log_only_answers_reads(client, people, assembly):
 
 def test_a_full_page_of_the_log_stays_under_the_budget(client, people, assembly, roadmap):
     for number in range(40):
-        membership.set_role(assembly=assembly, by=people.convenor, member=people.kofi,
-                            role=Role.MODERATOR if number % 2 == 0 else Role.MEMBER, now=timezone.now())
+        membership.set_role(
+            assembly=assembly,
+            by=people.convenor,
+            member=people.kofi,
+            role=Role.MODERATOR if number % 2 == 0 else Role.MEMBER,
+            now=timezone.now(),
+        )
     client.force_login(people.convenor)
     weight = compressed_weight(client, audit_url(assembly)) + stylesheet_weight()
     print("audit page, compressed with the stylesheet:", weight, "bytes")

@@ -27,13 +27,21 @@ def propose_form(client, slug, code):
 
 def test_empty_proposal_text_keeps_the_title_and_shows_the_error_on_the_field(client, people, assembly, roadmap):
     client.force_login(people.ana)
-    response = client.post(reverse("propose", args=[assembly.slug, "DIG"]), {
-        "title": "My typed title", "text": "   ", "submission_key": propose_form(client, assembly.slug, "DIG"),
-    })
+    response = client.post(
+        reverse("propose", args=[assembly.slug, "DIG"]),
+        {
+            "title": "My typed title",
+            "text": "   ",
+            "submission_key": propose_form(client, assembly.slug, "DIG"),
+        },
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert 'value="My typed title"' in page
-    assert re.search(r'<textarea[^>]*aria-invalid="true"[^>]*id="id_text"', page) or 'aria-describedby="id_text_error"' in page
+    assert (
+        re.search(r'<textarea[^>]*aria-invalid="true"[^>]*id="id_text"', page)
+        or 'aria-describedby="id_text_error"' in page
+    )
     assert 'id="id_text_error"' in page
     assert Contribution.objects.count() == 0
 
@@ -41,9 +49,14 @@ def test_empty_proposal_text_keeps_the_title_and_shows_the_error_on_the_field(cl
 def test_oversized_proposal_text_keeps_the_text_and_says_the_limit(client, people, assembly, roadmap):
     client.force_login(people.ana)
     text = "word " * (TEXT_MAX // 5 + 10)
-    response = client.post(reverse("propose", args=[assembly.slug, "DIG"]), {
-        "title": "Long", "text": text, "submission_key": propose_form(client, assembly.slug, "DIG"),
-    })
+    response = client.post(
+        reverse("propose", args=[assembly.slug, "DIG"]),
+        {
+            "title": "Long",
+            "text": text,
+            "submission_key": propose_form(client, assembly.slug, "DIG"),
+        },
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert f"the limit is {TEXT_MAX}" in page
@@ -56,10 +69,16 @@ def test_empty_amendment_text_is_refused_on_its_field(client, people, assembly, 
     item = first_item(assembly)
     client.force_login(people.ana)
     form = client.get(reverse("amend_item", args=[assembly.slug, item.ref])).context["form"]
-    response = client.post(reverse("amend_item", args=[assembly.slug, item.ref]), {
-        "change": "edit", "text": "", "title": "kept title", "base_version": 1,
-        "submission_key": form["submission_key"].value(),
-    })
+    response = client.post(
+        reverse("amend_item", args=[assembly.slug, item.ref]),
+        {
+            "change": "edit",
+            "text": "",
+            "title": "kept title",
+            "base_version": 1,
+            "submission_key": form["submission_key"].value(),
+        },
+    )
     assert response.status_code == 400
     assert "text" in response.context["form"].errors
     assert 'value="kept title"' in response.content.decode()
@@ -72,8 +91,14 @@ def test_markdown_with_scripts_handlers_and_javascript_links_renders_inert(clien
         "<img src=x onerror=alert(1)> [click](javascript:alert(1)) [ok](https://example.org)\n\n"
         '<a href="https://example.org" onclick="steal()">link</a> <iframe src="https://evil.example"></iframe>'
     )
-    proposal = contributions.propose(space=first_item(assembly).space, author=people.ana, title="<b>Title</b>",
-                                     text=text, submission_key=key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=first_item(assembly).space,
+        author=people.ana,
+        title="<b>Title</b>",
+        text=text,
+        submission_key=key(),
+        now=timezone.now(),
+    )
     page = client.get(reverse("contribution", args=[assembly.slug, proposal.pk])).content.decode()
     main = page.split('<main id="main"', 1)[1]
     assert "<script" not in main and "alert('x')" not in main
@@ -84,15 +109,24 @@ def test_markdown_with_scripts_handlers_and_javascript_links_renders_inert(clien
     assert "&lt;b&gt;Title&lt;/b&gt;" in main  # titles are text, not Markdown
 
 
-def test_stale_amend_form_shows_the_three_way_comparison_keeps_the_text_and_moves_the_base(client, people, assembly, roadmap):
+def test_stale_amend_form_shows_the_three_way_comparison_keeps_the_text_and_moves_the_base(
+    client, people, assembly, roadmap
+):
     item = first_item(assembly)
     client.force_login(people.ana)
     form = client.get(reverse("amend_item", args=[assembly.slug, item.ref])).context["form"]
     base = form["text"].value()
     typed = base.rstrip(".") + " with care."
-    roadmap_services.edit_item(item=item, text="Meanwhile " + base, by=people.convenor, reason="typo", now=timezone.now())
-    data = {"change": "edit", "text": typed, "title": "Care", "base_version": form["base_version"].value(),
-            "submission_key": form["submission_key"].value()}
+    roadmap_services.edit_item(
+        item=item, text="Meanwhile " + base, by=people.convenor, reason="typo", now=timezone.now()
+    )
+    data = {
+        "change": "edit",
+        "text": typed,
+        "title": "Care",
+        "base_version": form["base_version"].value(),
+        "submission_key": form["submission_key"].value(),
+    }
     response = client.post(reverse("amend_item", args=[assembly.slug, item.ref]), data)
     assert response.status_code == 409
     page = response.content.decode()
@@ -115,8 +149,13 @@ def test_double_submit_with_the_same_key_creates_one_amendment(client, people, a
     item = first_item(assembly)
     client.force_login(people.ana)
     form = client.get(reverse("amend_item", args=[assembly.slug, item.ref])).context["form"]
-    data = {"change": "replace", "text": "A replacement.", "title": "", "base_version": 1,
-            "submission_key": form["submission_key"].value()}
+    data = {
+        "change": "replace",
+        "text": "A replacement.",
+        "title": "",
+        "base_version": 1,
+        "submission_key": form["submission_key"].value(),
+    }
     first = client.post(reverse("amend_item", args=[assembly.slug, item.ref]), data)
     second = client.post(reverse("amend_item", args=[assembly.slug, item.ref]), data)
     amendment = Contribution.objects.get()
@@ -127,17 +166,27 @@ def test_each_form_display_gets_its_own_submission_key(client, people, assembly,
     item = first_item(assembly)
     client.force_login(people.ana)
     url = reverse("amend_item", args=[assembly.slug, item.ref])
-    assert client.get(url).context["form"]["submission_key"].value() != client.get(url).context["form"]["submission_key"].value()
+    assert (
+        client.get(url).context["form"]["submission_key"].value()
+        != client.get(url).context["form"]["submission_key"].value()
+    )
 
 
 def test_non_member_post_to_a_private_assembly_is_404_and_creates_nothing(client, people, private_assembly):
     item = first_item(private_assembly)
     client.force_login(people.outsider)
     posts = {
-        reverse("propose", args=[private_assembly.slug, item.space.code]):
-            {"title": "t", "text": "x", "submission_key": key()},
-        reverse("amend_item", args=[private_assembly.slug, item.ref]):
-            {"change": "edit", "text": "x", "base_version": 1, "submission_key": key()},
+        reverse("propose", args=[private_assembly.slug, item.space.code]): {
+            "title": "t",
+            "text": "x",
+            "submission_key": key(),
+        },
+        reverse("amend_item", args=[private_assembly.slug, item.ref]): {
+            "change": "edit",
+            "text": "x",
+            "base_version": 1,
+            "submission_key": key(),
+        },
         reverse("assembly_join", args=[private_assembly.slug]): {"message": "let me in"},
         reverse("space_phase", args=[private_assembly.slug, item.space.code]): {"phase": "closed"},
         reverse("assembly_join_link_create", args=[private_assembly.slug]): {},
@@ -154,9 +203,14 @@ def test_proposing_in_the_wrong_phase_shows_the_refusal_and_changes_nothing(clie
     client.force_login(people.ana)
     submission_key = propose_form(client, assembly.slug, "DIG")
     spaces.set_phase(space=assembly.spaces.get(code="DIG"), by=people.convenor, phase=Phase.VOTING, now=timezone.now())
-    response = client.post(reverse("propose", args=[assembly.slug, "DIG"]), {
-        "title": "Late idea", "text": "Too late.", "submission_key": submission_key,
-    })
+    response = client.post(
+        reverse("propose", args=[assembly.slug, "DIG"]),
+        {
+            "title": "Late idea",
+            "text": "Too late.",
+            "submission_key": submission_key,
+        },
+    )
     assert response.status_code == 403
     page = response.content.decode()
     assert "This space is voting: its texts are frozen until the polls close." in page
@@ -166,8 +220,9 @@ def test_proposing_in_the_wrong_phase_shows_the_refusal_and_changes_nothing(clie
 
 def test_co_signing_in_the_wrong_phase_is_refused_with_a_message(client, people, assembly, roadmap):
     item = first_item(assembly)
-    proposal = contributions.propose(space=item.space, author=people.ana, title="Idea", text="Text",
-                                     submission_key=key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=item.space, author=people.ana, title="Idea", text="Text", submission_key=key(), now=timezone.now()
+    )
     spaces.set_phase(space=item.space, by=people.convenor, phase=Phase.CLOSED, now=timezone.now())
     client.force_login(people.kofi)
     response = client.post(reverse("contribution_support", args=[assembly.slug, proposal.pk]), follow=True)
@@ -196,7 +251,9 @@ def test_editorial_change_with_the_same_text_is_refused_on_the_text(client, peop
 
 def test_importing_twice_is_refused_and_an_empty_import_is_an_error(client, people, assembly, roadmap):
     client.force_login(people.convenor)
-    response = client.post(reverse("roadmap_import", args=[assembly.slug]), {"text": "# T\n\n## S\n\n1. x", "reason": ""})
+    response = client.post(
+        reverse("roadmap_import", args=[assembly.slug]), {"text": "# T\n\n## S\n\n1. x", "reason": ""}
+    )
     assert response.status_code == 403
     assert "already has a roadmap" in response.content.decode()
     from assemblies.membership.services import membership
@@ -230,7 +287,9 @@ def test_importing_a_file_creates_version_one_and_shows_the_warnings(client, peo
     other = membership.create_assembly(name="Other", creator=people.convenor, now=timezone.now())
     client.force_login(people.convenor)
     upload = SimpleUploadedFile("roadmap.md", b"# Plan\n\n## Tools {#TOO}\n\n1. One\n3. Three\n\n## Empty {#EMP}\n")
-    response = client.post(reverse("roadmap_import", args=[other.slug]), {"file": upload, "reason": "From file"}, follow=True)
+    response = client.post(
+        reverse("roadmap_import", args=[other.slug]), {"file": upload, "reason": "From file"}, follow=True
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "The roadmap was imported as version 1." in page
@@ -239,9 +298,15 @@ def test_importing_a_file_creates_version_one_and_shows_the_warnings(client, peo
 
 def test_assembly_with_a_taken_short_name_keeps_the_input(client, people, assembly):
     client.force_login(people.ana)
-    response = client.post(reverse("assembly_create"), {
-        "name": "Another forum", "slug": assembly.slug, "description": "Mine", "visibility": "public",
-    })
+    response = client.post(
+        reverse("assembly_create"),
+        {
+            "name": "Another forum",
+            "slug": assembly.slug,
+            "description": "Mine",
+            "visibility": "public",
+        },
+    )
     assert response.status_code == 400
     assert "is taken" in response.content.decode()
     assert 'value="Another forum"' in response.content.decode()
@@ -249,9 +314,16 @@ def test_assembly_with_a_taken_short_name_keeps_the_input(client, people, assemb
 
 def test_creating_an_assembly_makes_the_creator_its_convenor(client, people):
     client.force_login(people.ana)
-    response = client.post(reverse("assembly_create"), {
-        "name": "Coop Assembly", "slug": "", "description": "", "visibility": "members", "languages": ["en", "fr"],
-    })
+    response = client.post(
+        reverse("assembly_create"),
+        {
+            "name": "Coop Assembly",
+            "slug": "",
+            "description": "",
+            "visibility": "members",
+            "languages": ["en", "fr"],
+        },
+    )
     assert response.status_code == 302 and response["Location"] == reverse("assembly", args=["coop-assembly"])
     assert "Your role: Convenor." in client.get(response["Location"]).content.decode()
 
@@ -259,8 +331,14 @@ def test_creating_an_assembly_makes_the_creator_its_convenor(client, people):
 def test_stale_rebase_of_an_amendment_not_in_conflict_is_refused(client, people, assembly, roadmap):
     item = first_item(assembly)
     amendment = contributions.propose_amendment(
-        author=people.ana, item=item, base_version=item.roadmap.head, change="edit", text="Other words.",
-        submission_key=key(), now=timezone.now())
+        author=people.ana,
+        item=item,
+        base_version=item.roadmap.head,
+        change="edit",
+        text="Other words.",
+        submission_key=key(),
+        now=timezone.now(),
+    )
     client.force_login(people.ana)
     response = client.post(reverse("contribution_rebase", args=[assembly.slug, amendment.pk]), {"text": "x"})
     assert response.status_code == 409
@@ -270,8 +348,14 @@ def test_stale_rebase_of_an_amendment_not_in_conflict_is_refused(client, people,
 def test_a_get_on_a_post_only_action_is_refused_without_a_500(client, people, assembly, roadmap):
     item = first_item(assembly)
     amendment = contributions.propose_amendment(
-        author=people.ana, item=item, base_version=item.roadmap.head, change="edit", text="Other words.",
-        submission_key=key(), now=timezone.now())
+        author=people.ana,
+        item=item,
+        base_version=item.roadmap.head,
+        change="edit",
+        text="Other words.",
+        submission_key=key(),
+        now=timezone.now(),
+    )
     client.force_login(people.convenor)
     for name in ("contribution_withdraw", "contribution_support", "contribution_table", "contribution_decide"):
         assert client.get(reverse(name, args=[assembly.slug, amendment.pk])).status_code == 405

@@ -28,7 +28,10 @@ PROPOSAL = "Open a shared repair workshop in every member cooperative."
 @pytest.fixture(autouse=True)
 def plain_static_names(settings):
     """The live server serves static files through the finders, which know only the plain names."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def phone(browser, live_server, user):
@@ -108,8 +111,9 @@ def test_propose_debate_vote_close_and_read_the_new_version_without_javascript(
     assert PROPOSAL.rstrip(".") in ana.locator("main").inner_text()
 
     # From the item on the roadmap, two clicks reach the poll, whose board verifies.
-    item = Item.objects.get(roadmap__assembly=assembly, versions__version=poll.assembly.roadmap.head,
-                            versions__text=PROPOSAL)
+    item = Item.objects.get(
+        roadmap__assembly=assembly, versions__version=poll.assembly.roadmap.head, versions__text=PROPOSAL
+    )
     ana.goto(live_server.url + reverse("roadmap", args=[assembly.slug]))
     ana.get_by_role("link", name=item.ref, exact=True).click()
     ana.get_by_role("link", name=poll.title).first.click()

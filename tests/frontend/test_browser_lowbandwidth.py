@@ -23,7 +23,6 @@ from tests.frontend.demosite import chromium, context_for, demo_site  # noqa: F4
 pytestmark = pytest.mark.browser
 
 
-
 def spanish(message: str) -> str:
     with translation.override("es"):
         return gettext(message)
@@ -54,8 +53,16 @@ class Meter:
 
 
 def test_a_member_reads_amends_debates_and_votes_in_spanish_on_a_slow_phone(chromium, demo_site):  # noqa: F811
-    context = context_for(chromium, demo_site, None, java_script_enabled=False, locale="es-ES",
-                          extra_http_headers={"Accept-Language": "es-ES,es;q=0.9"}, is_mobile=True, has_touch=True)
+    context = context_for(
+        chromium,
+        demo_site,
+        None,
+        java_script_enabled=False,
+        locale="es-ES",
+        extra_http_headers={"Accept-Language": "es-ES,es;q=0.9"},
+        is_mobile=True,
+        has_touch=True,
+    )
     page = context.new_page()
     meter = Meter(page)
     base, pages, data = demo_site.bases[0], demo_site.data["pages"], demo_site.data
@@ -127,7 +134,8 @@ def focused(page) -> dict:
     return page.locator(":focus").evaluate(
         "e => ({tag: e.tagName.toLowerCase(), name: e.getAttribute('name') || '', text: (e.innerText || '').trim(),"
         " label: e.labels && e.labels.length ? e.labels[0].innerText.trim() : '',"
-        " outline: getComputedStyle(e).outlineStyle})")
+        " outline: getComputedStyle(e).outlineStyle})"
+    )
 
 
 def tab_to(page, matches, *, limit: int = 60) -> dict:

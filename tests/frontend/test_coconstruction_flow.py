@@ -26,8 +26,9 @@ def text_of(ref, number):
 def test_import_propose_amend_conflict_rebase_table_adopt_and_read_the_result(client, people, assembly):
     # The convenor imports the roadmap: version 1, with the importer's warnings shown on it.
     client.force_login(people.convenor)
-    response = client.post(reverse("roadmap_import", args=[SLUG]),
-                           {"text": roadmap_text(), "reason": "From the forum's PDF."})
+    response = client.post(
+        reverse("roadmap_import", args=[SLUG]), {"text": roadmap_text(), "reason": "From the forum's PDF."}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("roadmap_version", args=[SLUG, 1])
     page = client.get(response["Location"]).content.decode()
@@ -37,10 +38,14 @@ def test_import_propose_amend_conflict_rebase_table_adopt_and_read_the_result(cl
     client.force_login(people.ana)
     form = client.get(reverse("propose", args=[SLUG, "DIG"]))
     assert form.status_code == 200
-    response = client.post(reverse("propose", args=[SLUG, "DIG"]), {
-        "title": "Open data", "text": "Publish the roadmap's data openly.",
-        "submission_key": hidden(form, "submission_key"),
-    })
+    response = client.post(
+        reverse("propose", args=[SLUG, "DIG"]),
+        {
+            "title": "Open data",
+            "text": "Publish the roadmap's data openly.",
+            "submission_key": hidden(form, "submission_key"),
+        },
+    )
     proposal = Contribution.objects.get(kind="proposal")
     assert response.status_code == 302 and response["Location"] == reverse("contribution", args=[SLUG, proposal.pk])
 
@@ -52,22 +57,29 @@ def test_import_propose_amend_conflict_rebase_table_adopt_and_read_the_result(cl
     form = client.get(reverse("amend_item", args=[SLUG, "DIG-1"]))
     assert hidden(form, "base_version") == 1
     assert form.context["form"]["text"].value() == base
-    response = client.post(reverse("amend_item", args=[SLUG, "DIG-1"]), {
-        "change": "edit", "text": amended, "title": "With the members",
-        "base_version": 1, "submission_key": hidden(form, "submission_key"),
-    })
+    response = client.post(
+        reverse("amend_item", args=[SLUG, "DIG-1"]),
+        {
+            "change": "edit",
+            "text": amended,
+            "title": "With the members",
+            "base_version": 1,
+            "submission_key": hidden(form, "submission_key"),
+        },
+    )
     amendment = Contribution.objects.get(kind="amendment")
     assert response.status_code == 302
 
     # The convenor's editorial change moves the base on: version 2; the amendment is now in conflict.
     client.force_login(people.convenor)
-    response = client.post(reverse("item_edit", args=[SLUG, "DIG-1"]),
-                           {"text": "Editorially " + base, "reason": "House style"})
+    response = client.post(
+        reverse("item_edit", args=[SLUG, "DIG-1"]), {"text": "Editorially " + base, "reason": "House style"}
+    )
     assert response.status_code == 302
     assert RoadmapVersion.objects.filter(roadmap__assembly=assembly).count() == 2
     page = client.get(reverse("contribution", args=[SLUG, amendment.pk])).content.decode()
     assert "In conflict" in page
-    assert "<ins><span class=\"vh\">{+</span>Editorially " in page  # base -> current roadmap text
+    assert '<ins><span class="vh">{+</span>Editorially ' in page  # base -> current roadmap text
 
     # Kofi rebases: the form is pre-filled with both changes combined.
     client.force_login(people.kofi)
@@ -82,21 +94,24 @@ def test_import_propose_amend_conflict_rebase_table_adopt_and_read_the_result(cl
     # The convenor tables it, then records the adoption: version 3.
     client.force_login(people.convenor)
     client.post(reverse("contribution_table", args=[SLUG, amendment.pk]))
-    response = client.post(reverse("contribution_decide", args=[SLUG, amendment.pk]),
-                           {"outcome": "adopt", "note": "Plenary of 12 March"})
+    response = client.post(
+        reverse("contribution_decide", args=[SLUG, amendment.pk]), {"outcome": "adopt", "note": "Plenary of 12 March"}
+    )
     assert response.status_code == 302
     head = assembly.roadmap.versions.order_by("-number").first()
     assert head.number == 3 and head.contribution_id == amendment.pk
     page = client.get(reverse("contribution", args=[SLUG, amendment.pk])).content.decode()
     assert "Adopted into version 3" in page
-    assert f'{reverse("roadmap_diff", args=[SLUG])}?from=2&amp;to=3' in page
+    assert f"{reverse('roadmap_diff', args=[SLUG])}?from=2&amp;to=3" in page
 
     # The diff pages show the changed words.
     diff = client.get(reverse("roadmap_diff", args=[SLUG]), {"from": 2, "to": 3}).content.decode()
-    assert (f'<del><span class="vh">[-</span>{last_word}<span class="vh">-]</span></del>'
-            '<ins><span class="vh">{+</span>commons, together with the members<span class="vh">+}</span></ins>') in diff
+    assert (
+        f'<del><span class="vh">[-</span>{last_word}<span class="vh">-]</span></del>'
+        '<ins><span class="vh">{+</span>commons, together with the members<span class="vh">+}</span></ins>'
+    ) in diff
     diff = client.get(reverse("roadmap_diff", args=[SLUG]), {"from": 1, "to": 2}).content.decode()
-    assert "<ins><span class=\"vh\">{+</span>Editorially " in diff
+    assert '<ins><span class="vh">{+</span>Editorially ' in diff
     assert "1 changed, 0 added, 0 removed" in diff
 
     # The item's blame gives each change to the version that made it, with its provenance.
@@ -122,14 +137,22 @@ def test_import_propose_amend_conflict_rebase_table_adopt_and_read_the_result(cl
 def test_rejected_text_is_recorded_with_its_note_and_changes_nothing(client, people, assembly, roadmap):
     client.force_login(people.ana)
     form = client.get(reverse("propose", args=[SLUG, "DIG"]))
-    client.post(reverse("propose", args=[SLUG, "DIG"]), {
-        "title": "Drop everything", "text": "Stop all work.", "submission_key": hidden(form, "submission_key"),
-    })
+    client.post(
+        reverse("propose", args=[SLUG, "DIG"]),
+        {
+            "title": "Drop everything",
+            "text": "Stop all work.",
+            "submission_key": hidden(form, "submission_key"),
+        },
+    )
     proposal = Contribution.objects.get()
     client.force_login(people.convenor)
     client.post(reverse("contribution_table", args=[SLUG, proposal.pk]))
-    response = client.post(reverse("contribution_decide", args=[SLUG, proposal.pk]),
-                           {"outcome": "reject", "note": "No majority"}, follow=True)
+    response = client.post(
+        reverse("contribution_decide", args=[SLUG, proposal.pk]),
+        {"outcome": "reject", "note": "No majority"},
+        follow=True,
+    )
     assert "Recorded: not adopted." in response.content.decode()
     assert "No majority" in response.content.decode()
     proposal.refresh_from_db()
@@ -140,9 +163,14 @@ def test_rejected_text_is_recorded_with_its_note_and_changes_nothing(client, peo
 def test_deciding_twice_says_it_was_already_decided(client, people, assembly, roadmap):
     client.force_login(people.ana)
     form = client.get(reverse("propose", args=[SLUG, "DIG"]))
-    client.post(reverse("propose", args=[SLUG, "DIG"]), {
-        "title": "Open data", "text": "Publish data.", "submission_key": hidden(form, "submission_key"),
-    })
+    client.post(
+        reverse("propose", args=[SLUG, "DIG"]),
+        {
+            "title": "Open data",
+            "text": "Publish data.",
+            "submission_key": hidden(form, "submission_key"),
+        },
+    )
     proposal = Contribution.objects.get()
     client.force_login(people.convenor)
     client.post(reverse("contribution_table", args=[SLUG, proposal.pk]))
@@ -156,17 +184,27 @@ def test_deciding_twice_says_it_was_already_decided(client, people, assembly, ro
 def test_amending_a_proposal_and_adopting_the_amendment_changes_the_proposal(client, people, assembly, roadmap):
     client.force_login(people.ana)
     form = client.get(reverse("propose", args=[SLUG, "DIG"]))
-    client.post(reverse("propose", args=[SLUG, "DIG"]), {
-        "title": "Open data", "text": "Publish data.", "submission_key": hidden(form, "submission_key"),
-    })
+    client.post(
+        reverse("propose", args=[SLUG, "DIG"]),
+        {
+            "title": "Open data",
+            "text": "Publish data.",
+            "submission_key": hidden(form, "submission_key"),
+        },
+    )
     proposal = Contribution.objects.get()
     client.force_login(people.kofi)
     form = client.get(reverse("amend_proposal", args=[SLUG, proposal.pk]))
     assert hidden(form, "base_revision") == 1
-    response = client.post(reverse("amend_proposal", args=[SLUG, proposal.pk]), {
-        "change": "edit", "text": "Publish open data.", "base_revision": 1,
-        "submission_key": hidden(form, "submission_key"),
-    })
+    response = client.post(
+        reverse("amend_proposal", args=[SLUG, proposal.pk]),
+        {
+            "change": "edit",
+            "text": "Publish open data.",
+            "base_revision": 1,
+            "submission_key": hidden(form, "submission_key"),
+        },
+    )
     amendment = Contribution.objects.get(kind="amendment")
     assert response.status_code == 302
     page = client.get(reverse("contribution", args=[SLUG, proposal.pk])).content.decode()

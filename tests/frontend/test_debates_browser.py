@@ -52,9 +52,12 @@ def test_two_readers_see_each_others_messages_without_reloading(browser, site):
     kofi.get_by_role("button", name="Post").click()
     ana.get_by_text("Yes, and with the members.").wait_for(timeout=TIMEOUT_MS)
     # Reactions go over fetch too, and the count reaches the other reader.
-    ana.locator("article", has_text="Yes, and with the members.").get_by_role("button", name="Agree 0", exact=True).click()
+    ana.locator("article", has_text="Yes, and with the members.").get_by_role(
+        "button", name="Agree 0", exact=True
+    ).click()
     kofi.locator("article", has_text="Yes, and with the members.").get_by_role(
-        "button", name="Agree 1", exact=True).wait_for(timeout=TIMEOUT_MS)
+        "button", name="Agree 1", exact=True
+    ).wait_for(timeout=TIMEOUT_MS)
     assert kofi.evaluate("window.notReloaded") is True and ana.evaluate("window.notReloaded") is True
     ana_context.close()
     kofi_context.close()
@@ -74,8 +77,8 @@ def test_a_message_hidden_by_a_moderator_disappears_for_readers_live(browser, si
     assert kofi.get_by_text("Something rude about someone.").is_visible()
     # The moderator works without JavaScript, from the message's page.
     moderator_context, moderator = reader(
-        browser, site, 0, "moderator", javascript=False,
-        path=f"{site.data['debate_url']}m/{message_id}/")
+        browser, site, 0, "moderator", javascript=False, path=f"{site.data['debate_url']}m/{message_id}/"
+    )
     moderator.get_by_label("Reason, shown to everyone in its place").fill("Keep it about ideas.")
     moderator.get_by_role("button", name="Hide").click()
     kofi.get_by_text("Hidden by a moderator: Keep it about ideas.").wait_for(timeout=TIMEOUT_MS)
@@ -113,7 +116,8 @@ from tests import factories
 debate = Debate.objects.get(pk={debate})
 item = Item.objects.get(pk=int(debate.subject_key.split(":")[1]))
 item.space.phase = "drafting"; item.space.save(update_fields=["phase"])
-amendment = factories.amend(item.space.assembly.memberships.get(user__display_name="Ana").user, item, "Train the members first.")
+ana = item.space.assembly.memberships.get(user__display_name="Ana").user
+amendment = factories.amend(ana, item, "Train the members first.")
 print(amendment.pk, debates.debate_for(contribution=amendment, now=timezone.now()).get_absolute_url())
 """
 
@@ -212,8 +216,9 @@ def test_the_chair_runs_a_session_with_a_speaker_queue_and_a_poll(browser, site)
     chair.get_by_role("button", name="Close the poll now").click()
     assert chair.get_by_text("1 of 4 have").is_visible()
     for person in ("convenor", "moderator", "kofi"):
-        response = post_form(site.bases[0], poll_page, poll_page, session=data["sessions"][person],
-                             fields={"choice": "no"})
+        response = post_form(
+            site.bases[0], poll_page, poll_page, session=data["sessions"][person], fields={"choice": "no"}
+        )
         assert response.status == 302
     chair.get_by_role("button", name="Close the poll now").click()
     assert chair.get_by_text("The poll is closed and its result published.").is_visible()

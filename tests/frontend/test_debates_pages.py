@@ -42,6 +42,7 @@ def message_url(message, action=""):
 
 # Reading ----------------------------------------------------------------------------------------------
 
+
 def test_a_subject_leads_to_its_one_debate(client, world):
     url = reverse("item_debate", args=[world.assembly.slug, world.item.ref])
     first, second = client.get(url), client.get(url)
@@ -91,17 +92,24 @@ def test_a_full_debate_page_with_its_stylesheets_and_script_fits_in_14_kb_compre
     sentences = [line for line in SEED_ROADMAP.read_text().splitlines() if len(line) > 60]
     for number in range(25):
         text = " ".join(sentences[(number * 3 + k) % len(sentences)] for k in range(3))
-        post(world, [world.ana, world.kofi, world.convenor][number % 3], text[:600],
-             stance=["for", "against", "", "question"][number % 4],
-             now=timezone.now() + timedelta(minutes=number))
+        post(
+            world,
+            [world.ana, world.kofi, world.convenor][number % 3],
+            text[:600],
+            stance=["for", "against", "", "question"][number % 4],
+            now=timezone.now() + timedelta(minutes=number),
+        )
     client.force_login(world.ana)
     html = client.get(page_of(world)).content
-    assets = sum(_gzip_size(Path(finders.find(f"frontend/{name}")).read_bytes())
-                 for name in ("site.css", "debates.css", "live.js"))
+    assets = sum(
+        _gzip_size(Path(finders.find(f"frontend/{name}")).read_bytes())
+        for name in ("site.css", "debates.css", "live.js")
+    )
     assert _gzip_size(html) + assets < BUDGET, (_gzip_size(html), assets)
 
 
 # Posting ----------------------------------------------------------------------------------------------
+
 
 def test_a_member_posts_and_is_sent_back_to_the_message(client, world):
     client.force_login(world.ana)
@@ -121,14 +129,17 @@ def test_empty_or_oversized_text_is_refused_and_kept_in_the_form(client, world, 
     assert "cannot be empty" in page or "the limit is 5000" in page
 
 
-@pytest.mark.parametrize("payload, forbidden", [
-    ("<script>alert('x')</script>", "<script>alert"),
-    ("[click](javascript:alert(1))", "javascript:"),
-    ('<img src="x" onerror="alert(1)">', "onerror"),
-    ('<a href="https://example.org" onclick="steal()">link</a>', "onclick"),
-    ("<iframe src='https://evil.example'></iframe>", "<iframe"),
-    ('<p style="position:fixed">cover</p>', "position:fixed"),
-])
+@pytest.mark.parametrize(
+    "payload, forbidden",
+    [
+        ("<script>alert('x')</script>", "<script>alert"),
+        ("[click](javascript:alert(1))", "javascript:"),
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ('<a href="https://example.org" onclick="steal()">link</a>', "onclick"),
+        ("<iframe src='https://evil.example'></iframe>", "<iframe"),
+        ('<p style="position:fixed">cover</p>', "position:fixed"),
+    ],
+)
 def test_scripts_and_handlers_in_messages_are_rendered_inert(client, world, payload, forbidden):
     client.force_login(world.ana)
     client.post(post_url(world.debate), {"text": f"Before {payload} after"})
@@ -184,9 +195,11 @@ def test_posting_over_fetch_answers_json(client, world):
 
 # Pagination and threads -------------------------------------------------------------------------------
 
+
 def test_pages_by_id_and_the_newer_messages_link(client, world):
-    messages = [post(world, world.ana, f"Message number {n}.", now=timezone.now() + timedelta(seconds=n * 7))
-                for n in range(25)]
+    messages = [
+        post(world, world.ana, f"Message number {n}.", now=timezone.now() + timedelta(seconds=n * 7)) for n in range(25)
+    ]
     first = client.get(page_of(world))
     shown = first.context["page"].ids
     assert shown == [m.pk for m in reversed(messages)][:20]
@@ -218,7 +231,7 @@ def test_the_threaded_view_nests_replies_under_what_they_answer(client, world):
     response = client.get(page_of(world, view="threads"))
     page = response.content.decode()
     assert response.context["page"].ids == [other.pk, root.pk]
-    root_block = page[page.index(f'id="t{root.pk}"'):]
+    root_block = page[page.index(f'id="t{root.pk}"') :]
     assert root_block.index(f'id="m{reply.pk}"') < root_block.index(f'id="m{deep.pk}"')
     assert page.count('class="replies"') == 4  # deeper replies are listed flat under the fourth level
 
@@ -242,11 +255,13 @@ def test_replying_to_a_message_of_another_debate_is_refused(client, world):
 
 # Editing, deleting, reacting, flagging ------------------------------------------------------------------
 
+
 def test_the_author_edits_and_readers_see_it_was_edited_with_the_history(client, world):
     message = post(world, world.ana, "Fisrt wording.")
     client.force_login(world.ana)
-    response = client.post(message_url(message, "edit"), {"text": "First wording.", "stance": "information",
-                                                            "next": "message"})
+    response = client.post(
+        message_url(message, "edit"), {"text": "First wording.", "stance": "information", "next": "message"}
+    )
     assert response.status_code == 302 and response["Location"] == message_url(message)
     client.force_login(world.kofi)
     page = client.get(message_url(message)).content.decode()
@@ -291,6 +306,7 @@ def test_flagging_a_message_reaches_the_moderation_page(client, world):
 
 # Moderation -------------------------------------------------------------------------------------------
 
+
 def test_a_hidden_message_shows_the_reason_to_others_and_the_text_to_its_author(client, world):
     message = post(world, world.ana, "Something rude.")
     client.force_login(world.moderator)
@@ -325,8 +341,10 @@ def test_a_moderator_mutes_from_the_message_page_and_the_member_cannot_post(clie
     client.force_login(world.moderator)
     page = client.get(message_url(message)).content.decode()
     assert "Mute Ana for" in page
-    client.post(reverse("debate_mute", args=[world.assembly.slug, world.ana.pk]),
-                {"duration": "1h", "reason": "Spamming.", "next": message_url(message)})
+    client.post(
+        reverse("debate_mute", args=[world.assembly.slug, world.ana.pk]),
+        {"duration": "1h", "reason": "Spamming.", "next": message_url(message)},
+    )
     client.force_login(world.ana)
     response = client.post(post_url(world.debate), {"text": "More spam."})
     assert response.status_code == 403 and "muted you" in response.content.decode()

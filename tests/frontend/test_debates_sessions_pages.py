@@ -26,8 +26,10 @@ def test_a_session_from_start_to_end_without_javascript(client, world):
     page = client.get(index)
     choices = [value for value, _label in page.context["form"].fields["agenda"].choices]
     assert f"space:{world.space.pk}" in choices
-    response = client.post(reverse("live_session_start", args=[world.assembly.slug]), {
-        "title": "Plenary of June", "speaking_seconds": "120", "agenda": [f"space:{world.space.pk}"]})
+    response = client.post(
+        reverse("live_session_start", args=[world.assembly.slug]),
+        {"title": "Plenary of June", "speaking_seconds": "120", "agenda": [f"space:{world.space.pk}"]},
+    )
     session = LiveSession.objects.get()
     assert response.status_code == 302 and response["Location"] == session.get_absolute_url()
 
@@ -41,7 +43,9 @@ def test_a_session_from_start_to_end_without_javascript(client, world):
     client.post(action(session, "floor"), {"request": ""})
     client.force_login(world.kofi)
     page = client.get(session.get_absolute_url()).content.decode()
-    assert re.search(r"<strong>Ana</strong> has the floor: <span class=\"timer\" data-left=\"1[0-2]\d\">[12]:\d\d</span>", page)
+    assert re.search(
+        r"<strong>Ana</strong> has the floor: <span class=\"timer\" data-left=\"1[0-2]\d\">[12]:\d\d</span>", page
+    )
     assert "Your hand is raised: number 1 in the queue." in page
 
     client.force_login(world.ana)
@@ -56,11 +60,14 @@ def test_a_session_from_start_to_end_without_javascript(client, world):
 
 def test_members_cannot_start_or_chair_a_session(client, world):
     client.force_login(world.ana)
-    response = client.post(reverse("live_session_start", args=[world.assembly.slug]),
-                           {"title": "Mine", "speaking_seconds": "60", "agenda": [f"space:{world.space.pk}"]})
+    response = client.post(
+        reverse("live_session_start", args=[world.assembly.slug]),
+        {"title": "Mine", "speaking_seconds": "60", "agenda": [f"space:{world.space.pk}"]},
+    )
     assert response.status_code == 403 and not LiveSession.objects.exists()
-    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
-                                          debates=[world.debate], now=timezone.now())
+    session = live_sessions.start_session(
+        assembly=world.assembly, by=world.convenor, title="P", debates=[world.debate], now=timezone.now()
+    )
     client.post(action(session, "raise"))
     client.post(action(session, "floor"), {"request": ""})
     assert live_sessions.panel_context(session, now=timezone.now())["speaking"] is None
@@ -68,8 +75,9 @@ def test_members_cannot_start_or_chair_a_session(client, world):
 
 
 def test_an_observer_reads_the_session_but_cannot_raise_a_hand(client, world):
-    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
-                                          debates=[world.debate], now=timezone.now())
+    session = live_sessions.start_session(
+        assembly=world.assembly, by=world.convenor, title="P", debates=[world.debate], now=timezone.now()
+    )
     client.force_login(world.observer)
     page = client.get(session.get_absolute_url()).content.decode()
     assert "Observers can read" in page and "Raise my hand" not in page
@@ -78,23 +86,27 @@ def test_an_observer_reads_the_session_but_cannot_raise_a_hand(client, world):
 
 
 def test_a_private_assemblys_sessions_are_404_to_outsiders(client, world):
-    session = live_sessions.start_session(assembly=world.private, by=world.convenor, title="Council",
-                                          debates=[world.private_debate], now=timezone.now())
+    session = live_sessions.start_session(
+        assembly=world.private, by=world.convenor, title="Council", debates=[world.private_debate], now=timezone.now()
+    )
     client.force_login(world.outsider)
     assert client.get(session.get_absolute_url()).status_code == 404
     assert client.post(action(session, "raise")).status_code == 404
 
 
 def test_unknown_actions_and_bad_choices_are_refused_cleanly(client, world):
-    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
-                                          debates=[world.debate], now=timezone.now())
+    session = live_sessions.start_session(
+        assembly=world.assembly, by=world.convenor, title="P", debates=[world.debate], now=timezone.now()
+    )
     client.force_login(world.convenor)
     assert client.post(action(session, "explode")).status_code == 404
     for data in ({"request": "abc"}, {"request": "999999"}):
         assert client.post(action(session, "floor"), data).status_code == 302
     assert client.post(action(session, "move"), {"point": "x"}).status_code == 302
-    response = client.post(reverse("live_session_start", args=[world.assembly.slug]),
-                           {"title": "", "speaking_seconds": "7", "agenda": ["space:999999"]})
+    response = client.post(
+        reverse("live_session_start", args=[world.assembly.slug]),
+        {"title": "", "speaking_seconds": "7", "agenda": ["space:999999"]},
+    )
     assert response.status_code == 400
 
 
@@ -106,8 +118,9 @@ def test_the_chair_opens_and_closes_the_current_points_poll_and_members_see_turn
 
     poll = make_poll(world.assembly, world.convenor, title="Adopt the charter")
     debate = debates.debate_for(poll=poll, now=timezone.now())
-    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
-                                          debates=[debate, world.debate], now=timezone.now())
+    session = live_sessions.start_session(
+        assembly=world.assembly, by=world.convenor, title="P", debates=[debate, world.debate], now=timezone.now()
+    )
     client.force_login(world.convenor)
     page = client.get(session.get_absolute_url()).content.decode()
     assert "Adopt the charter" in page and "This poll is a draft" in page and "Open the poll" in page
@@ -139,11 +152,14 @@ def test_the_chair_opens_and_closes_the_current_points_poll_and_members_see_turn
 
 
 def test_poll_actions_refuse_points_of_other_sessions_and_points_without_a_poll(client, world):
-    session = live_sessions.start_session(assembly=world.assembly, by=world.convenor, title="P",
-                                          debates=[world.debate], now=timezone.now())
+    session = live_sessions.start_session(
+        assembly=world.assembly, by=world.convenor, title="P", debates=[world.debate], now=timezone.now()
+    )
     client.force_login(world.convenor)
-    for data, message in (({"point": "x"}, "not on the session"), ({"point": str(session.current_point_id)},
-                                                                   "No poll decides this point")):
+    for data, message in (
+        ({"point": "x"}, "not on the session"),
+        ({"point": str(session.current_point_id)}, "No poll decides this point"),
+    ):
         page = client.post(action(session, "poll-open"), data, follow=True).content.decode()
         assert message in page
 

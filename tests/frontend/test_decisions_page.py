@@ -33,14 +33,23 @@ def closed_motion(assembly, convenor, people, *, title, choice=None, kind="plura
     return pollkit.close(poll)
 
 
-def adopted_amendment(assembly, convenor, people, ref="DIG-2", text="Build democratic values and open validation processes."):
+def adopted_amendment(
+    assembly, convenor, people, ref="DIG-2", text="Build democratic values and open validation processes."
+):
     item = Item.objects.select_related("roadmap", "space__assembly").get(roadmap__assembly=assembly, ref=ref)
     amendment = factories.amend(people[0], item, text)
     amendment = contributions.table(contribution=amendment, by=convenor, now=pollkit.now())
     subject = selectors.subject_for_contribution(amendment)
-    poll = pollkit.make_poll(assembly, convenor, title=f"Adopt the rewording of {ref}", subject_type=subject.type,
-                             subject_refs=subject.refs, contributions=subject.contributions, options=subject.options,
-                             space=subject.space)
+    poll = pollkit.make_poll(
+        assembly,
+        convenor,
+        title=f"Adopt the rewording of {ref}",
+        subject_type=subject.type,
+        subject_refs=subject.refs,
+        contributions=subject.contributions,
+        options=subject.options,
+        space=subject.space,
+    )
     poll, _ = pollkit.open_poll(poll, convenor)
     for person in people:
         services.cast_roll_call(poll=poll, user=person, choice="yes", now=pollkit.now())
@@ -90,7 +99,9 @@ def test_the_decisions_are_paginated(world, client):
     assembly, convenor, people, _ = world
     start = pollkit.now() - timedelta(days=30)
     for number in range(22):
-        closed_motion(assembly, convenor, people, title=f"Motion number {number:02d}", at=start + timedelta(hours=number))
+        closed_motion(
+            assembly, convenor, people, title=f"Motion number {number:02d}", at=start + timedelta(hours=number)
+        )
     first, second = client.get(url(assembly)).content.decode(), client.get(url(assembly, 2)).content.decode()
     assert "Motion number 21" in first and "Motion number 02" in first and "Motion number 01" not in first
     assert "Motion number 01" in second and "Motion number 00" in second and "Motion number 21" not in second

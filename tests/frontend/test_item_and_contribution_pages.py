@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def adopt(contribution, convenor):
     contributions.table(contribution=contribution, by=convenor, now=timezone.now())
-    return roadmap_services.adopt(contribution=contribution, decision={"note": "agreed"}, by=convenor, now=timezone.now())
+    return roadmap_services.adopt(
+        contribution=contribution, decision={"note": "agreed"}, by=convenor, now=timezone.now()
+    )
 
 
 def test_item_page_lists_its_changes_newest_first_with_word_diffs(client, people, assembly, roadmap):
@@ -31,15 +33,21 @@ def test_item_page_lists_its_changes_newest_first_with_word_diffs(client, people
     assert [change.state.number for change in changes] == [3, 2, 1]
     assert [change.kind for change in changes] == ["changed", "changed", "added"]
     page = response.content.decode()
-    assert "<del><span class=\"vh\">[-</span>First<span class=\"vh\">-]</span></del>" in page
-    assert "<ins><span class=\"vh\">{+</span>Second<span class=\"vh\">+}</span></ins>" in page
+    assert '<del><span class="vh">[-</span>First<span class="vh">-]</span></del>' in page
+    assert '<ins><span class="vh">{+</span>Second<span class="vh">+}</span></ins>' in page
 
 
 def test_item_deleted_by_an_amendment_shows_its_history_and_cannot_be_amended(client, people, assembly, roadmap):
     item = first_item(assembly)
     deletion = contributions.propose_amendment(
-        author=people.ana, item=item, base_version=roadmap, change="delete", text="", title="Drop it",
-        submission_key=key(), now=timezone.now(),
+        author=people.ana,
+        item=item,
+        base_version=roadmap,
+        change="delete",
+        text="",
+        title="Drop it",
+        submission_key=key(),
+        now=timezone.now(),
     )
     page = client.get(reverse("contribution", args=[assembly.slug, deletion.pk])).content.decode()
     assert "Deletes the item, which read:" in page
@@ -77,25 +85,39 @@ def test_amendment_whose_changes_overlap_offers_its_own_text_to_rebase(client, p
 
 
 def test_editing_a_proposal_adds_a_revision_with_its_diff(client, people, assembly, roadmap):
-    proposal = contributions.propose(space=first_item(assembly).space, author=people.ana, title="Idea",
-                                     text="Share tools.", submission_key=key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=first_item(assembly).space,
+        author=people.ana,
+        title="Idea",
+        text="Share tools.",
+        submission_key=key(),
+        now=timezone.now(),
+    )
     client.force_login(people.ana)
     form = client.get(reverse("contribution_edit", args=[assembly.slug, proposal.pk])).context["form"]
     assert form["text"].value() == "Share tools."
-    response = client.post(reverse("contribution_edit", args=[assembly.slug, proposal.pk]),
-                           {"title": "Idea", "text": "Share open tools."})
+    response = client.post(
+        reverse("contribution_edit", args=[assembly.slug, proposal.pk]), {"title": "Idea", "text": "Share open tools."}
+    )
     assert response.status_code == 302
     response = client.get(reverse("contribution", args=[assembly.slug, proposal.pk]))
     page = response.content.decode()
-    assert "Revision 2" in page and "<ins><span class=\"vh\">{+</span>open <span class=\"vh\">+}</span></ins>" in page
-    response = client.post(reverse("contribution_edit", args=[assembly.slug, proposal.pk]),
-                           {"title": "Idea", "text": "Share open tools."})
+    assert "Revision 2" in page and '<ins><span class="vh">{+</span>open <span class="vh">+}</span></ins>' in page
+    response = client.post(
+        reverse("contribution_edit", args=[assembly.slug, proposal.pk]), {"title": "Idea", "text": "Share open tools."}
+    )
     assert response.status_code == 400 and "Nothing was changed." in response.content.decode()
 
 
 def test_only_the_author_edits_and_withdraws(client, people, assembly, roadmap):
-    proposal = contributions.propose(space=first_item(assembly).space, author=people.ana, title="Idea",
-                                     text="Share tools.", submission_key=key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=first_item(assembly).space,
+        author=people.ana,
+        title="Idea",
+        text="Share tools.",
+        submission_key=key(),
+        now=timezone.now(),
+    )
     client.force_login(people.kofi)
     assert client.get(reverse("contribution_edit", args=[assembly.slug, proposal.pk])).status_code == 403
     response = client.post(reverse("contribution_withdraw", args=[assembly.slug, proposal.pk]), follow=True)
@@ -107,8 +129,14 @@ def test_only_the_author_edits_and_withdraws(client, people, assembly, roadmap):
 
 
 def test_members_co_sign_and_withdraw_their_co_signature(client, people, assembly, roadmap):
-    proposal = contributions.propose(space=first_item(assembly).space, author=people.ana, title="Idea",
-                                     text="Share tools.", submission_key=key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=first_item(assembly).space,
+        author=people.ana,
+        title="Idea",
+        text="Share tools.",
+        submission_key=key(),
+        now=timezone.now(),
+    )
     client.force_login(people.kofi)
     client.post(reverse("contribution_support", args=[assembly.slug, proposal.pk]), {"action": "support"})
     page = client.get(reverse("contribution", args=[assembly.slug, proposal.pk])).content.decode()
@@ -121,8 +149,14 @@ def test_members_co_sign_and_withdraw_their_co_signature(client, people, assembl
 
 
 def test_members_cannot_table_or_decide(client, people, assembly, roadmap):
-    proposal = contributions.propose(space=first_item(assembly).space, author=people.ana, title="Idea",
-                                     text="Share tools.", submission_key=key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=first_item(assembly).space,
+        author=people.ana,
+        title="Idea",
+        text="Share tools.",
+        submission_key=key(),
+        now=timezone.now(),
+    )
     client.force_login(people.kofi)
     response = client.post(reverse("contribution_table", args=[assembly.slug, proposal.pk]), follow=True)
     assert "Only a convenor can table a text for decision." in response.content.decode()
@@ -132,8 +166,14 @@ def test_members_cannot_table_or_decide(client, people, assembly, roadmap):
 
 
 def test_a_decision_without_an_outcome_keeps_the_note(client, people, assembly, roadmap):
-    proposal = contributions.propose(space=first_item(assembly).space, author=people.ana, title="Idea",
-                                     text="Share tools.", submission_key=key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=first_item(assembly).space,
+        author=people.ana,
+        title="Idea",
+        text="Share tools.",
+        submission_key=key(),
+        now=timezone.now(),
+    )
     contributions.table(contribution=proposal, by=people.convenor, now=timezone.now())
     client.force_login(people.convenor)
     response = client.post(reverse("contribution_decide", args=[assembly.slug, proposal.pk]), {"note": "typed note"})
@@ -144,19 +184,25 @@ def test_a_decision_without_an_outcome_keeps_the_note(client, people, assembly, 
 
 def test_history_lists_versions_with_kind_author_reason_and_hashes(client, people, assembly, roadmap):
     item = first_item(assembly)
-    version = roadmap_services.edit_item(item=item, text="New.", by=people.convenor, reason="Typo fixed",
-                                         now=timezone.now())
+    version = roadmap_services.edit_item(
+        item=item, text="New.", by=people.convenor, reason="Typo fixed", now=timezone.now()
+    )
     page = client.get(reverse("roadmap_history", args=[assembly.slug])).content.decode()
     assert page.index("v2") < page.index("v1")
     assert "Editorial change" in page and "Typo fixed" in page and "Amara" in page
     assert version.content_hash[:16] in page and version.parent_hash[:16] in page
-    assert f'{reverse("roadmap_diff", args=[assembly.slug])}?from=1&amp;to=2' in page
+    assert f"{reverse('roadmap_diff', args=[assembly.slug])}?from=1&amp;to=2" in page
 
 
 def test_a_deleting_amendment_in_conflict_is_rebased_by_confirming(client, people, assembly, roadmap):
     item = first_item(assembly)
     deletion = contributions.propose_amendment(
-        author=people.ana, item=item, base_version=roadmap, change="delete", text="", submission_key=key(),
+        author=people.ana,
+        item=item,
+        base_version=roadmap,
+        change="delete",
+        text="",
+        submission_key=key(),
         now=timezone.now(),
     )
     roadmap_services.edit_item(item=item, text="Changed meanwhile.", by=people.convenor, reason="r", now=timezone.now())

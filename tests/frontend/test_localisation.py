@@ -18,12 +18,48 @@ pytestmark = pytest.mark.django_db
 MOTION = {"kind": "yes-no-abstain", "threshold": {"num": 1, "den": 2}, "base": "cast", "quorum": 0}
 GROUPED = {"en": "12,500", "es": "12\xa0500", "fr": "12\xa0500", "pt": "12.500"}
 MONTHS = {
-    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-           "noviembre", "diciembre"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"],
-    "pt": ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro",
-           "novembro", "dezembro"],
+    "es": [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "pt": [
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ],
 }
 
 
@@ -31,10 +67,22 @@ def weighted_poll(assembly, people, *, closes_in: timedelta):
     """A roll-call motion where Ana holds 12,500 shares' worth of votes, opened now; Ana and Kofi vote."""
     now = timezone.now().replace(microsecond=0)
     poll = services.create_poll(
-        assembly=assembly, by=people.convenor, title="Capital increase", question="Do we raise the capital?",
-        subject_type="motion", subject_refs=[], contributions=[], options=selectors.yes_no_abstain_options(),
-        method=MOTION, secrecy="roll-call", revote="last-counts", delivery="", opens_at=None,
-        closes_at=now + closes_in, weights={str(people.ana.pk): 12_500}, now=now,
+        assembly=assembly,
+        by=people.convenor,
+        title="Capital increase",
+        question="Do we raise the capital?",
+        subject_type="motion",
+        subject_refs=[],
+        contributions=[],
+        options=selectors.yes_no_abstain_options(),
+        method=MOTION,
+        secrecy="roll-call",
+        revote="last-counts",
+        delivery="",
+        opens_at=None,
+        closes_at=now + closes_in,
+        weights={str(people.ana.pk): 12_500},
+        now=now,
     )
     services.open_poll(poll=poll, by=people.convenor, now=now)
     services.cast_roll_call(poll=poll, user=people.ana, choice="yes", now=now)
@@ -76,8 +124,10 @@ def test_counts_of_ballots_keep_their_plural_form_when_grouped():
     from django.template import Context, Template
     from django.utils import translation
 
-    template = Template("{% load i18n localised %}{% blocktranslate count counter=n|grouped %}{{ counter }} ballot "
-                       "cast{% plural %}{{ counter }} ballots cast{% endblocktranslate %}")
+    template = Template(
+        "{% load i18n localised %}{% blocktranslate count counter=n|grouped %}{{ counter }} ballot "
+        "cast{% plural %}{{ counter }} ballots cast{% endblocktranslate %}"
+    )
     with translation.override("pt"):
         assert template.render(Context({"n": 1234})).startswith("1.234 ")
         assert template.render(Context({"n": 1})).startswith("1 ")

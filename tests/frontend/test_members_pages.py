@@ -23,19 +23,26 @@ def invitation_path(text):
 
 def test_convenor_invites_by_email_and_sees_the_link_once(client, people, assembly):
     client.force_login(people.convenor)
-    response = client.post(reverse("assembly_invite", args=[assembly.slug]), {"email": "New@Example.org", "role": "member"})
+    response = client.post(
+        reverse("assembly_invite", args=[assembly.slug]), {"email": "New@Example.org", "role": "member"}
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "The invitation was emailed to new@example.org." in page
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@example.org"]
     assert invitation_path(mail.outbox[0].body) == invitation_path(page)
     # Shown once: the members page does not show it again.
-    assert invitation_path(mail.outbox[0].body) not in client.get(reverse("assembly_members", args=[assembly.slug])).content.decode()
+    assert (
+        invitation_path(mail.outbox[0].body)
+        not in client.get(reverse("assembly_members", args=[assembly.slug])).content.decode()
+    )
 
 
 def test_invitation_with_a_bad_address_keeps_the_input_and_sends_nothing(client, people, assembly):
     client.force_login(people.convenor)
-    response = client.post(reverse("assembly_invite", args=[assembly.slug]), {"email": "not-an-address", "role": "member"})
+    response = client.post(
+        reverse("assembly_invite", args=[assembly.slug]), {"email": "not-an-address", "role": "member"}
+    )
     assert response.status_code == 400
     assert 'value="not-an-address"' in response.content.decode()
     assert response.context["invite_form"].errors["email"]
@@ -44,15 +51,18 @@ def test_invitation_with_a_bad_address_keeps_the_input_and_sends_nothing(client,
 
 def test_members_cannot_invite(client, people, assembly):
     client.force_login(people.ana)
-    response = client.post(reverse("assembly_invite", args=[assembly.slug]), {"email": "x@example.org", "role": "member"})
+    response = client.post(
+        reverse("assembly_invite", args=[assembly.slug]), {"email": "x@example.org", "role": "member"}
+    )
     assert response.status_code == 403
     assert "Only a convenor can manage the members of this assembly." in response.content.decode()
     assert not Invitation.objects.exists()
 
 
 def test_invited_person_accepts_after_logging_in_and_the_link_then_says_it_was_used(client, people, assembly):
-    _invitation, token = membership.invite(assembly=assembly, by=people.convenor, email="olu@example.org",
-                                           role=Role.OBSERVER, now=timezone.now())
+    _invitation, token = membership.invite(
+        assembly=assembly, by=people.convenor, email="olu@example.org", role=Role.OBSERVER, now=timezone.now()
+    )
     url = reverse("invitation_accept", args=[token])
     assert client.get(url).status_code == 302  # log in first
     client.force_login(people.outsider)
@@ -67,10 +77,12 @@ def test_invited_person_accepts_after_logging_in_and_the_link_then_says_it_was_u
 
 
 def test_expired_and_withdrawn_invitations_say_so(client, people, assembly):
-    expired, expired_token = membership.invite(assembly=assembly, by=people.convenor, email="a@example.org",
-                                               now=timezone.now() - timedelta(days=30))
-    withdrawn, withdrawn_token = membership.invite(assembly=assembly, by=people.convenor, email="b@example.org",
-                                                   now=timezone.now())
+    expired, expired_token = membership.invite(
+        assembly=assembly, by=people.convenor, email="a@example.org", now=timezone.now() - timedelta(days=30)
+    )
+    withdrawn, withdrawn_token = membership.invite(
+        assembly=assembly, by=people.convenor, email="b@example.org", now=timezone.now()
+    )
     client.force_login(people.convenor)
     client.post(reverse("assembly_invitation_revoke", args=[assembly.slug, withdrawn.pk]))
     client.force_login(people.outsider)
@@ -109,8 +121,9 @@ def test_asking_to_join_and_the_convenor_accepting(client, people, assembly):
     page = client.get(reverse("assembly_members", args=[assembly.slug])).content.decode()
     assert "I run a cooperative." in page
     join_request = JoinRequest.objects.get()
-    response = client.post(reverse("assembly_join_request", args=[assembly.slug, join_request.pk]), {"accept": "yes"},
-                           follow=True)
+    response = client.post(
+        reverse("assembly_join_request", args=[assembly.slug, join_request.pk]), {"accept": "yes"}, follow=True
+    )
     assert "Olu is now a member." in response.content.decode()
     assert Membership.objects.get(assembly=assembly, user=people.outsider).role == Role.MEMBER
 
@@ -137,8 +150,9 @@ def test_convenor_changes_a_role_and_removes_a_member(client, people, assembly):
 
 def test_the_last_convenor_cannot_step_down_or_leave(client, people, assembly):
     client.force_login(people.convenor)
-    response = client.post(reverse("assembly_member_role", args=[assembly.slug, people.convenor.pk]), {"role": "member"},
-                           follow=True)
+    response = client.post(
+        reverse("assembly_member_role", args=[assembly.slug, people.convenor.pk]), {"role": "member"}, follow=True
+    )
     assert "The assembly needs at least one convenor" in response.content.decode()
     response = client.post(reverse("assembly_leave", args=[assembly.slug]))
     assert response.status_code == 409

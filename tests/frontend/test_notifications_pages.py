@@ -14,8 +14,14 @@ pytestmark = pytest.mark.django_db
 
 def test_header_shows_the_unread_count_and_the_page_marks_all_read(client, people, assembly):
     for number in range(3):
-        notify(users=[people.ana], assembly=assembly, kind="test", text=f"Message {number}",
-               url=reverse("assembly", args=[assembly.slug]), now=timezone.now())
+        notify(
+            users=[people.ana],
+            assembly=assembly,
+            kind="test",
+            text=f"Message {number}",
+            url=reverse("assembly", args=[assembly.slug]),
+            now=timezone.now(),
+        )
     client.force_login(people.ana)
     page = client.get(reverse("home")).content.decode()
     assert "3 unread" in page

@@ -53,15 +53,21 @@ def in_order(html: str, *parts: str) -> bool:
 
 # The life of a contribution --------------------------------------------------------------------------------------
 
+
 def test_an_adopted_amendment_shows_its_life_from_proposal_to_the_version_with_poll_results_and_board(client, world):
     assembly, convenor, people, _ = world
     amendment, poll = decided_by_poll(assembly, convenor, people, ref="DIG-1", text="A clearer text.", title="Clearer")
 
     html = page(client, life_url(amendment))
 
-    timeline = html[html.index('id="life"'):html.index('id="revisions"')]
-    assert in_order(timeline, "Amendment proposed by Member 0", "Tabled for decision", "Put to the poll",
-                    "Adopted into version 2 of the roadmap")
+    timeline = html[html.index('id="life"') : html.index('id="revisions"')]
+    assert in_order(
+        timeline,
+        "Amendment proposed by Member 0",
+        "Tabled for decision",
+        "Put to the poll",
+        "Adopted into version 2 of the roadmap",
+    )
     assert f'href="/polls/{poll.public_id}/results/"' in timeline
     assert f'href="/polls/{poll.public_id}/board.jsonl"' in timeline
     assert f'href="/a/{assembly.slug}/roadmap/diff/?from=1&amp;to=2"' in timeline
@@ -69,7 +75,9 @@ def test_an_adopted_amendment_shows_its_life_from_proposal_to_the_version_with_p
 
 def test_a_rejected_amendment_shows_that_it_was_not_adopted_with_the_decision_note(client, world):
     assembly, convenor, people, _ = world
-    amendment, poll = decided_by_poll(assembly, convenor, people, ref="DIG-2", text="Worse.", title="Worse", passed=False)
+    amendment, poll = decided_by_poll(
+        assembly, convenor, people, ref="DIG-2", text="Worse.", title="Worse", passed=False
+    )
     timeline = page(client, life_url(amendment)).split('id="life"')[1]
     assert in_order(timeline, "Put to the poll", "Not adopted", amendment.decision_note)
     assert poll.title in amendment.decision_note and "Adopted into" not in timeline.split('id="revisions"')[0]
@@ -79,10 +87,21 @@ def test_a_withdrawn_proposal_shows_its_withdrawal_after_its_revision_co_signatu
     assembly, convenor, people, _ = world
     space = assembly.spaces.get(code="DIG")
     at = timezone.now()
-    proposal = contributions.propose(space=space, author=people[0], title="Seed library", text="Open a seed library.",
-                                     submission_key=factories.submission_key(), now=at)
-    contributions.edit(contribution=proposal, editor=people[0], title="Seed library", text="Open two seed libraries.",
-                       now=at + timedelta(minutes=1))
+    proposal = contributions.propose(
+        space=space,
+        author=people[0],
+        title="Seed library",
+        text="Open a seed library.",
+        submission_key=factories.submission_key(),
+        now=at,
+    )
+    contributions.edit(
+        contribution=proposal,
+        editor=people[0],
+        title="Seed library",
+        text="Open two seed libraries.",
+        now=at + timedelta(minutes=1),
+    )
     contributions.support(contribution=proposal, user=people[1], now=at + timedelta(minutes=2))
     contributions.support(contribution=proposal, user=people[2], now=at + timedelta(minutes=3))
     debate = debates.debate_for(contribution=proposal, now=at)
@@ -92,8 +111,15 @@ def test_a_withdrawn_proposal_shows_its_withdrawal_after_its_revision_co_signatu
 
     timeline = page(client, life_url(proposal)).split('id="life"')[1].split('id="revisions"')[0]
 
-    assert in_order(timeline, "Proposed by Member 0", "Revision 2", "edited by its author", "Co-signed by 2 people",
-                    "Debated: 2 messages", "Withdrawn by its author")
+    assert in_order(
+        timeline,
+        "Proposed by Member 0",
+        "Revision 2",
+        "edited by its author",
+        "Co-signed by 2 people",
+        "Debated: 2 messages",
+        "Withdrawn by its author",
+    )
     assert f'href="/a/{assembly.slug}/c/{proposal.pk}/debate/"' in timeline
 
 
@@ -107,26 +133,37 @@ def test_an_amendment_in_an_open_poll_says_so_with_a_link_to_the_poll(client, wo
     assert "Not decided yet" not in html
 
 
-def test_a_long_life_is_summarised_and_the_timeline_takes_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+def test_a_long_life_is_summarised_and_the_timeline_takes_a_fixed_number_of_queries(
+    world, django_assert_max_num_queries
+):
     assembly, convenor, people, _ = world
     space = assembly.spaces.get(code="DIG")
     at = timezone.now()
 
     def proposal_with(revisions, amendments, messages):
-        proposal = contributions.propose(space=space, author=people[0], title="P", text="Text 0.",
-                                         submission_key=factories.submission_key(), now=at)
+        proposal = contributions.propose(
+            space=space, author=people[0], title="P", text="Text 0.", submission_key=factories.submission_key(), now=at
+        )
         for number in range(revisions):
             contributions.edit(contribution=proposal, editor=people[0], title="P", text=f"Text {number + 1}.", now=at)
         for number in range(amendments):
-            contributions.propose_amendment(author=people[1], proposal=proposal, base_revision=proposal.revision,
-                                            change="edit", text=f"Amended {number}.", title=f"A{number}",
-                                            submission_key=factories.submission_key(), now=at)
+            contributions.propose_amendment(
+                author=people[1],
+                proposal=proposal,
+                base_revision=proposal.revision,
+                change="edit",
+                text=f"Amended {number}.",
+                title=f"A{number}",
+                submission_key=factories.submission_key(),
+                now=at,
+            )
         for person in people[1:]:
             contributions.support(contribution=proposal, user=person, now=at)
         debate = debates.debate_for(contribution=proposal, now=at)
         for number in range(messages):
-            debates.post_message(debate=debate, author=people[number % 4], text=f"Message {number}.",
-                                 now=at + timedelta(minutes=number))
+            debates.post_message(
+                debate=debate, author=people[number % 4], text=f"Message {number}.", now=at + timedelta(minutes=number)
+            )
         proposal.refresh_from_db()
         return proposal
 
@@ -147,14 +184,25 @@ def test_a_long_life_is_summarised_and_the_timeline_takes_a_fixed_number_of_quer
     assert (life.support_count, life.message_count) == (3, 15)
 
 
-def test_the_contribution_page_runs_as_many_queries_for_a_long_life_as_for_a_short_one(client, world, django_assert_max_num_queries):
+def test_the_contribution_page_runs_as_many_queries_for_a_long_life_as_for_a_short_one(
+    client, world, django_assert_max_num_queries
+):
     assembly, convenor, people, _ = world
     short = tabled_amendment(assembly, convenor, people[0], ref="DIG-1", text="Short life.", title="Short")
     long_ = contributions.propose_amendment(
-        author=people[0], item=item(assembly, "DIG-2"), base_version=assembly.roadmap.head, change="edit", text="v0",
-        title="Long", submission_key=factories.submission_key(), now=timezone.now())
+        author=people[0],
+        item=item(assembly, "DIG-2"),
+        base_version=assembly.roadmap.head,
+        change="edit",
+        text="v0",
+        title="Long",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
     for number in range(11):
-        contributions.edit(contribution=long_, editor=people[0], title="Long", text=f"v{number + 1}", now=timezone.now())
+        contributions.edit(
+            contribution=long_, editor=people[0], title="Long", text=f"v{number + 1}", now=timezone.now()
+        )
     for person in people[1:]:
         contributions.support(contribution=long_, user=person, now=timezone.now())
     long_ = contributions.table(contribution=long_, by=convenor, now=timezone.now())
@@ -170,18 +218,32 @@ def test_the_contribution_page_runs_as_many_queries_for_a_long_life_as_for_a_sho
 
 # My contributions ------------------------------------------------------------------------------------------------
 
+
 def test_my_contributions_lists_what_i_wrote_and_co_signed_with_what_became_of_each(client, world):
     assembly, convenor, people, _ = world
     author, other = people[0], people[1]
     adopted, _poll = decided_by_poll(assembly, convenor, people, ref="DIG-1", text="Adopted text.", title="Adopted one")
-    rejected, _poll = decided_by_poll(assembly, convenor, people, ref="DIG-2", text="Rejected text.",
-                                      title="Rejected one", passed=False)
+    rejected, _poll = decided_by_poll(
+        assembly, convenor, people, ref="DIG-2", text="Rejected text.", title="Rejected one", passed=False
+    )
     voting = tabled_amendment(assembly, convenor, author, ref="DIG-3", text="In a poll.", title="Voting one")
     poll, _codes = open_poll_on(voting, convenor)
-    mine_open = contributions.propose(space=assembly.spaces.get(code="POL"), author=author, title="Open one",
-                                      text="Still open.", submission_key=factories.submission_key(), now=timezone.now())
-    theirs = contributions.propose(space=assembly.spaces.get(code="POL"), author=other, title="Theirs",
-                                   text="Someone else's.", submission_key=factories.submission_key(), now=timezone.now())
+    mine_open = contributions.propose(
+        space=assembly.spaces.get(code="POL"),
+        author=author,
+        title="Open one",
+        text="Still open.",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
+    theirs = contributions.propose(
+        space=assembly.spaces.get(code="POL"),
+        author=other,
+        title="Theirs",
+        text="Someone else's.",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
     contributions.support(contribution=theirs, user=author, now=timezone.now())
     client.force_login(author)
 
@@ -200,8 +262,14 @@ def test_my_contributions_lists_what_i_wrote_and_co_signed_with_what_became_of_e
 def test_my_contributions_needs_a_login_and_hides_assemblies_i_can_no_longer_read(client, people, private_assembly):
     assert client.get(reverse("my_contributions")).status_code == 302
     space = private_assembly.spaces.get(code="DIG")
-    contributions.propose(space=space, author=people.ana, title="Council idea", text="Private.",
-                          submission_key=factories.submission_key(), now=timezone.now())
+    contributions.propose(
+        space=space,
+        author=people.ana,
+        title="Council idea",
+        text="Private.",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
     client.force_login(people.ana)
     assert "Council idea" in page(client, reverse("my_contributions"))
     membership.leave(assembly=private_assembly, user=people.ana, now=timezone.now())
@@ -212,8 +280,14 @@ def test_my_contributions_are_paginated_with_a_bounded_number_of_queries(client,
     assembly, convenor, people, _ = world
     space = assembly.spaces.get(code="POL")
     for number in range(23):
-        contributions.propose(space=space, author=people[0], title=f"Idea {number}", text="An idea.",
-                              submission_key=factories.submission_key(), now=timezone.now())
+        contributions.propose(
+            space=space,
+            author=people[0],
+            title=f"Idea {number}",
+            text="An idea.",
+            submission_key=factories.submission_key(),
+            now=timezone.now(),
+        )
     client.force_login(people[0])
     with django_assert_max_num_queries(10):
         first = page(client, reverse("my_contributions"))
@@ -222,6 +296,7 @@ def test_my_contributions_are_paginated_with_a_bounded_number_of_queries(client,
 
 
 # Items lead to the poll that put their text there -------------------------------------------------------------------
+
 
 def test_from_the_roadmap_an_item_and_then_its_poll_are_two_clicks_away(client, world):
     assembly, convenor, people, _ = world
@@ -236,6 +311,7 @@ def test_from_the_roadmap_an_item_and_then_its_poll_are_two_clicks_away(client, 
 
 
 # Editions -----------------------------------------------------------------------------------------------------------
+
 
 def test_the_edition_form_is_prefilled_with_generated_notes_and_publishes(client, world):
     assembly, convenor, people, _ = world
@@ -264,8 +340,10 @@ def test_the_edition_form_keeps_what_was_typed_when_the_name_is_taken(client, wo
     publish(assembly, convenor, "Roadmap 2026")
     decided_by_poll(assembly, convenor, people, ref="DIG-1", text="A clearer text.", title="Clearer")
     client.force_login(convenor)
-    response = client.post(reverse("roadmap_edition_new", args=[assembly.slug]),
-                           {"version": "2", "name": "ROADMAP 2026", "notes": "My carefully written notes."})
+    response = client.post(
+        reverse("roadmap_edition_new", args=[assembly.slug]),
+        {"version": "2", "name": "ROADMAP 2026", "notes": "My carefully written notes."},
+    )
     html = response.content.decode()
     assert response.status_code == 400
     assert 'id="id_name_error"' in html and "already named “Roadmap 2026”" in html
@@ -314,13 +392,16 @@ def test_a_members_only_assemblys_editions_are_404_to_outsiders(client, people, 
     assert "Council 2026" in page(client, urls[1])
 
 
-def test_edition_pages_take_the_same_number_of_queries_for_small_and_large_histories(client, world, django_assert_max_num_queries):
+def test_edition_pages_take_the_same_number_of_queries_for_small_and_large_histories(
+    client, world, django_assert_max_num_queries
+):
     assembly, convenor, people, _ = world
     decided_by_poll(assembly, convenor, people, ref="DIG-3", text="Bridge the divide.", title="Bridge")
     first = publish(assembly, convenor, "Small")
     for number in range(6):
-        roadmap_services.edit_item(item=item(assembly, "DIG-2"), text=f"Edited {number}.", by=convenor, reason="style",
-                                   now=timezone.now())
+        roadmap_services.edit_item(
+            item=item(assembly, "DIG-2"), text=f"Edited {number}.", by=convenor, reason="style", now=timezone.now()
+        )
     decided_by_poll(assembly, convenor, people, ref="DIG-1", text="A clearer text.", title="Clearer")
     second = publish(assembly, convenor, "Large")
     counts = {}
@@ -347,10 +428,18 @@ def test_a_member_role_cannot_publish_even_through_the_service(world):
 
 def test_revisions_are_paged_newest_first_each_with_its_diff(client, world):
     assembly, convenor, people, _ = world
-    proposal = contributions.propose(space=assembly.spaces.get(code="DIG"), author=people[0], title="P", text="Text 1.",
-                                     submission_key=factories.submission_key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=assembly.spaces.get(code="DIG"),
+        author=people[0],
+        title="P",
+        text="Text 1.",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
     for number in range(2, 13):
-        contributions.edit(contribution=proposal, editor=people[0], title="P", text=f"Text {number}.", now=timezone.now())
+        contributions.edit(
+            contribution=proposal, editor=people[0], title="P", text=f"Text {number}.", now=timezone.now()
+        )
     first = page(client, life_url(proposal)).split('id="revisions"')[1]
     assert in_order(first, "Revision 12", "Revision 11", "Revision 3")
     assert "Revision 2<" not in first and "The original text." not in first
@@ -361,15 +450,28 @@ def test_revisions_are_paged_newest_first_each_with_its_diff(client, world):
 
 def test_an_amendment_adopted_into_a_proposal_shows_on_both_lives(client, world):
     assembly, convenor, people, _ = world
-    proposal = contributions.propose(space=assembly.spaces.get(code="DIG"), author=people[0], title="Seed library",
-                                     text="Open a seed library.", submission_key=factories.submission_key(),
-                                     now=timezone.now())
+    proposal = contributions.propose(
+        space=assembly.spaces.get(code="DIG"),
+        author=people[0],
+        title="Seed library",
+        text="Open a seed library.",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
     amendment = contributions.propose_amendment(
-        author=people[1], proposal=proposal, base_revision=1, change="edit", text="Open two seed libraries.",
-        title="Two of them", submission_key=factories.submission_key(), now=timezone.now())
+        author=people[1],
+        proposal=proposal,
+        base_revision=1,
+        change="edit",
+        text="Open two seed libraries.",
+        title="Two of them",
+        submission_key=factories.submission_key(),
+        now=timezone.now(),
+    )
     amendment = contributions.table(contribution=amendment, by=convenor, now=timezone.now())
-    roadmap_services.adopt(contribution=amendment, decision={"note": "Agreed in session."}, by=convenor,
-                           now=timezone.now())
+    roadmap_services.adopt(
+        contribution=amendment, decision={"note": "Agreed in session."}, by=convenor, now=timezone.now()
+    )
 
     amended = page(client, life_url(amendment)).split('id="life"')[1].split('id="revisions"')[0]
     assert "Adopted into the proposal it amends" in amended and f'href="/a/{assembly.slug}/c/{proposal.pk}/"' in amended

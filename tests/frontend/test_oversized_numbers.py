@@ -21,6 +21,8 @@ def test_oversized_numbers_never_fail(client, people, assembly, roadmap):
     }
     assert {url: client.get(url).status_code for url in expected} == expected
     for action in ("generate", "publish"):
-        response = client.post(reverse("roadmap_edition_new", args=[assembly.slug]),
-                               {"version": HUGE, "name": "X", "notes": "n", "action": action})
+        response = client.post(
+            reverse("roadmap_edition_new", args=[assembly.slug]),
+            {"version": HUGE, "name": "X", "notes": "n", "action": action},
+        )
         assert response.status_code == 400

@@ -37,20 +37,33 @@ def test_every_page_with_its_stylesheet_stays_under_14_kb_compressed(client, peo
     item = first_item(assembly)
     # An amendment that the editorial changes below put in conflict: its page shows the three-way view.
     amendment = contributions.propose_amendment(
-        author=people.ana, item=item, base_version=roadmap, change="edit", text="A shorter text.", title="Shorter",
-        submission_key=key(), now=timezone.now(),
+        author=people.ana,
+        item=item,
+        base_version=roadmap,
+        change="edit",
+        text="A shorter text.",
+        title="Shorter",
+        submission_key=key(),
+        now=timezone.now(),
     )
     # Ten editorial changes, so that the diff from version 1 to the head has something to show.
     for position, other in enumerate(Item.objects.filter(roadmap__assembly=assembly).order_by("pk")[:10]):
         text = roadmap_selectors.current_text(other)
-        roadmap_services.edit_item(item=other, text=f"Edited {position}: {text}", by=people.convenor, reason="style",
-                                   now=timezone.now())
+        roadmap_services.edit_item(
+            item=other, text=f"Edited {position}: {text}", by=people.convenor, reason="style", now=timezone.now()
+        )
     head = assembly.roadmap.versions.order_by("-number").first().number
     slug = assembly.slug
-    edition = editions.publish_edition(roadmap=assembly.roadmap, version_number=head, name="Roadmap 2026",
-                                       notes=editions.release_notes(roadmap=assembly.roadmap, version=assembly.roadmap.head,
-                                                                    base_url="http://testserver"),
-                                       by=people.convenor, now=timezone.now())
+    edition = editions.publish_edition(
+        roadmap=assembly.roadmap,
+        version_number=head,
+        name="Roadmap 2026",
+        notes=editions.release_notes(
+            roadmap=assembly.roadmap, version=assembly.roadmap.head, base_url="http://testserver"
+        ),
+        by=people.convenor,
+        now=timezone.now(),
+    )
     urls = [
         reverse("home"),
         reverse("assembly", args=[slug]),

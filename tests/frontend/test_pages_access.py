@@ -55,15 +55,17 @@ def private_pages(private_assembly, people):
 def all_private_urls(assembly, item, amendment):
     slug, code = assembly.slug, item.space.code
     urls = {**pages_of(slug, item, amendment, code), **member_pages_of(slug, item, amendment, code)}
-    urls.update({
-        "join": reverse("assembly_join", args=[slug]),
-        "import": reverse("roadmap_import", args=[slug]),
-        "edition_new": reverse("roadmap_edition_new", args=[slug]),
-        "edit_item": reverse("item_edit", args=[slug, item.ref]),
-        "edit": reverse("contribution_edit", args=[slug, amendment.pk]),
-        "rebase": reverse("contribution_rebase", args=[slug, amendment.pk]),
-        "amend_proposal": reverse("amend_proposal", args=[slug, amendment.pk]),
-    })
+    urls.update(
+        {
+            "join": reverse("assembly_join", args=[slug]),
+            "import": reverse("roadmap_import", args=[slug]),
+            "edition_new": reverse("roadmap_edition_new", args=[slug]),
+            "edit_item": reverse("item_edit", args=[slug, item.ref]),
+            "edit": reverse("contribution_edit", args=[slug, amendment.pk]),
+            "rebase": reverse("contribution_rebase", args=[slug, amendment.pk]),
+            "amend_proposal": reverse("amend_proposal", args=[slug, amendment.pk]),
+        }
+    )
     return urls
 
 
@@ -85,8 +87,13 @@ def test_every_page_opens_for_members_and_the_convenor(client, people, assembly,
     for url in (reverse("contribution_edit", args=[slug, amendment.pk]), reverse("notifications")):
         assert client.get(url).status_code == 200
     client.force_login(people.convenor)
-    for url in (reverse("item_edit", args=[slug, item.ref]), reverse("roadmap_import", args=[slug]),
-                reverse("assembly_members", args=[slug]), reverse("assembly_create"), reverse("home")):
+    for url in (
+        reverse("item_edit", args=[slug, item.ref]),
+        reverse("roadmap_import", args=[slug]),
+        reverse("assembly_members", args=[slug]),
+        reverse("assembly_create"),
+        reverse("home"),
+    ):
         assert client.get(url).status_code == 200
 
 
@@ -111,7 +118,9 @@ def test_private_assembly_pages_open_for_its_members(client, people, private_ass
         assert client.get(url).status_code == 200, name
 
 
-def test_home_lists_public_assemblies_and_private_ones_only_to_their_members(client, people, assembly, private_assembly):
+def test_home_lists_public_assemblies_and_private_ones_only_to_their_members(
+    client, people, assembly, private_assembly
+):
     assert "Mont Blanc Meetings" in client.get(reverse("home")).content.decode()
     assert "Council" not in client.get(reverse("home")).content.decode()
     client.force_login(people.outsider)
@@ -154,6 +163,7 @@ def test_assembly_page_shows_the_callers_role_spaces_and_join_or_leave(client, p
 
 # Role × phase ------------------------------------------------------------------------------------------
 
+
 def test_space_page_offers_proposing_in_drafting_to_members(client, people, assembly, roadmap):
     client.force_login(people.ana)
     page = client.get(reverse("space", args=[assembly.slug, "DIG"])).content.decode()
@@ -161,7 +171,9 @@ def test_space_page_offers_proposing_in_drafting_to_members(client, people, asse
 
 
 @pytest.mark.parametrize("phase", [Phase.DELIBERATION, Phase.VOTING, Phase.CLOSED])
-def test_proposing_and_amending_outside_drafting_are_refused_with_the_phase_reason(client, people, assembly, roadmap, phase):
+def test_proposing_and_amending_outside_drafting_are_refused_with_the_phase_reason(
+    client, people, assembly, roadmap, phase
+):
     item = first_item(assembly)
     spaces.set_phase(space=item.space, by=people.convenor, phase=phase, now=timezone.now())
     reason = str(PHASE_REFUSALS[phase])
@@ -221,7 +233,10 @@ def test_convenor_changes_the_phase_from_the_space_page(client, people, assembly
 
 def test_members_cannot_change_the_phase(client, people, assembly, roadmap):
     client.force_login(people.ana)
-    assert reverse("space_phase", args=[assembly.slug, "DIG"]) not in client.get(reverse("space", args=[assembly.slug, "DIG"])).content.decode()
+    assert (
+        reverse("space_phase", args=[assembly.slug, "DIG"])
+        not in client.get(reverse("space", args=[assembly.slug, "DIG"])).content.decode()
+    )
     response = client.post(reverse("space_phase", args=[assembly.slug, "DIG"]), {"phase": "closed"}, follow=True)
     assert "Only a convenor can change the phase of a space." in response.content.decode()
     assert assembly.spaces.get(code="DIG").phase == "drafting"
@@ -231,8 +246,9 @@ def test_space_page_lists_its_items_and_live_contributions_with_support_counts(c
     item = first_item(assembly)
     amendment = amend(item, people.ana, "Another text.")
     contributions.support(contribution=amendment, user=people.kofi, now=timezone.now())
-    proposal = contributions.propose(space=item.space, author=people.kofi, title="Withdrawn idea", text="x",
-                                     submission_key=key(), now=timezone.now())
+    proposal = contributions.propose(
+        space=item.space, author=people.kofi, title="Withdrawn idea", text="x", submission_key=key(), now=timezone.now()
+    )
     contributions.withdraw(contribution=proposal, by=people.kofi, now=timezone.now())
     response = client.get(reverse("space", args=[assembly.slug, item.space.code]))
     page = response.content.decode()

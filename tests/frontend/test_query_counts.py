@@ -19,18 +19,36 @@ MAX_QUERIES = 12
 
 
 def assembly_with(items, people, slug):
-    assembly = membership.create_assembly(name=f"Assembly {slug}", slug=slug, creator=people.convenor, now=timezone.now())
+    assembly = membership.create_assembly(
+        name=f"Assembly {slug}", slug=slug, creator=people.convenor, now=timezone.now()
+    )
     join(assembly, [people.ana, people.kofi], by=people.convenor)
-    roadmap_services.import_roadmap(assembly=assembly, text=generated_roadmap(items), by=people.convenor, now=timezone.now())
+    roadmap_services.import_roadmap(
+        assembly=assembly, text=generated_roadmap(items), by=people.convenor, now=timezone.now()
+    )
     item = first_item(assembly)
     amendment = contributions.propose_amendment(
-        author=people.ana, item=item, base_version=item.roadmap.head, change="edit", text="Action rewritten by Ana.",
-        title="Rewrite", submission_key=key(), now=timezone.now(),
+        author=people.ana,
+        item=item,
+        base_version=item.roadmap.head,
+        change="edit",
+        text="Action rewritten by Ana.",
+        title="Rewrite",
+        submission_key=key(),
+        now=timezone.now(),
     )
     contributions.support(contribution=amendment, user=people.kofi, now=timezone.now())
-    roadmap_services.edit_item(item=item, text="Action number 0, edited.", by=people.convenor, reason="style", now=timezone.now())
-    contributions.propose(space=item.space, author=people.kofi, title="More", text="Another action.",
-                          submission_key=key(), now=timezone.now())
+    roadmap_services.edit_item(
+        item=item, text="Action number 0, edited.", by=people.convenor, reason="style", now=timezone.now()
+    )
+    contributions.propose(
+        space=item.space,
+        author=people.kofi,
+        title="More",
+        text="Another action.",
+        submission_key=key(),
+        now=timezone.now(),
+    )
     return assembly, item, amendment
 
 
@@ -60,13 +78,18 @@ def count_queries(client, django_assert_max_num_queries, urls):
     return counts
 
 
-def test_pages_use_the_same_bounded_number_of_queries_for_10_and_80_items(client, people, django_assert_max_num_queries):
+def test_pages_use_the_same_bounded_number_of_queries_for_10_and_80_items(
+    client, people, django_assert_max_num_queries
+):
     small = assembly_with(10, people, "small")
     large = assembly_with(80, people, "large")
     client.force_login(people.ana)
     small_counts = count_queries(client, django_assert_max_num_queries, pages(*small))
     large_counts = count_queries(client, django_assert_max_num_queries, pages(*large))
-    print("queries per page (10 items / 80 items):", {name: (small_counts[name], large_counts[name]) for name in small_counts})
+    print(
+        "queries per page (10 items / 80 items):",
+        {name: (small_counts[name], large_counts[name]) for name in small_counts},
+    )
     assert small_counts == large_counts
 
 
@@ -74,6 +97,10 @@ def test_anonymous_readers_pages_are_bounded_too(client, people, django_assert_m
     small = assembly_with(10, people, "small")
     large = assembly_with(80, people, "large")
     urls = ("roadmap", "diff", "item", "version")
-    small_counts = count_queries(client, django_assert_max_num_queries, {k: v for k, v in pages(*small).items() if k in urls})
-    large_counts = count_queries(client, django_assert_max_num_queries, {k: v for k, v in pages(*large).items() if k in urls})
+    small_counts = count_queries(
+        client, django_assert_max_num_queries, {k: v for k, v in pages(*small).items() if k in urls}
+    )
+    large_counts = count_queries(
+        client, django_assert_max_num_queries, {k: v for k, v in pages(*large).items() if k in urls}
+    )
     assert small_counts == large_counts

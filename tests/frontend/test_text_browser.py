@@ -38,9 +38,26 @@ def dump(w3m, site, name: str, *, language: str = "en") -> tuple[str, dict[int, 
     """The page as w3m prints it, on one line with single spaces, and its numbered links' targets."""
     url = site.bases[0] + site.data["pages"][name]
     result = subprocess.run(
-        [w3m["command"], "-dump", "-cols", "100", "-o", "use_cookie=0", "-o", "display_link_number=1",
-         "-o", f"accept_language={language}", "-header", f"Cookie: sessionid={site.data['sessions'][READER]}", url],
-        capture_output=True, text=True, timeout=60, check=True, env=w3m["env"],
+        [
+            w3m["command"],
+            "-dump",
+            "-cols",
+            "100",
+            "-o",
+            "use_cookie=0",
+            "-o",
+            "display_link_number=1",
+            "-o",
+            f"accept_language={language}",
+            "-header",
+            f"Cookie: sessionid={site.data['sessions'][READER]}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=w3m["env"],
     )
     body, _sep, references = result.stdout.partition("\nReferences:\n")
     links = {int(number): target for number, target in re.findall(r"^\[(\d+)\] (\S+)$", references, re.MULTILINE)}
@@ -52,7 +69,7 @@ def in_order(text: str, parts: list[str]) -> list[int]:
     positions, start = [], 0
     for part in parts:
         found = text.find(part, start)
-        assert found >= 0, f"{part!r} not found after position {start} in:\n{text[start:start + 600]}"
+        assert found >= 0, f"{part!r} not found after position {start} in:\n{text[start : start + 600]}"
         positions.append(found)
         start = found + len(part)
     return positions
@@ -83,8 +100,15 @@ def test_an_item_reads_heading_text_then_actions(w3m, demo_site):  # noqa: F811
     ref = demo_site.data["item"]
     assert_frame(text, links, f"{ref} ")
     in_order(
-        text, [f"{ref} Digital tools", "Develop and formalise a preventive, ethical and feminist", "Amend", "Debate",
-               "History"])
+        text,
+        [
+            f"{ref} Digital tools",
+            "Develop and formalise a preventive, ethical and feminist",
+            "Amend",
+            "Debate",
+            "History",
+        ],
+    )
     amend_link = int(re.search(r"\[(\d+)\]Amend", text).group(1))
     assert links[amend_link].endswith(f"/items/{ref}/amend/")
 
@@ -105,8 +129,18 @@ def test_a_poll_reads_question_options_and_the_vote_link(w3m, demo_site):  # noq
     text, links = dump(w3m, demo_site, "poll")
     heading = "Priorities of “Digital tools at the service of the SSE”"
     assert_frame(text, links, heading)
-    in_order(text, ["In which order should the forum work", "Options", *[f"{n}. DIG-{n}:" for n in range(1, 6)],
-                    "How it is counted", "Closes", "Vote", "What you can check"])
+    in_order(
+        text,
+        [
+            "In which order should the forum work",
+            "Options",
+            *[f"{n}. DIG-{n}:" for n in range(1, 6)],
+            "How it is counted",
+            "Closes",
+            "Vote",
+            "What you can check",
+        ],
+    )
     vote = int(re.search(r"\[(\d+)\]Vote ", text).group(1))
     assert links[vote].endswith(demo_site.data["pages"]["vote"])
 

@@ -17,7 +17,7 @@ from polls.core.canonical import canonical_bytes, parse_json
 from polls.core.credentials import derive_credential, new_voting_code
 from polls.core.signing import BoardKey, generate_board_key, public_b64u
 
-T0 = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
 
 #: One method (and its options) per kind, with parameters that exercise the bounds.
 METHODS: dict[str, tuple[dict, list[str]]] = {

@@ -42,7 +42,8 @@ def world(members: int = 5, *, visibility: str = "public"):
     people = [factories.user(f"Member {i}") for i in range(members)]
     observer = factories.user("Observer")
     assembly = factories.assembly(
-        convenor, visibility=visibility,
+        convenor,
+        visibility=visibility,
         members=[(person, Role.MEMBER) for person in people] + [(observer, Role.OBSERVER)],
         roadmap_text=factories.SMALL_ROADMAP,
     )
@@ -55,15 +56,39 @@ def options_for(kind: str) -> list[dict]:
     return selectors.listed_options(LABELS)
 
 
-def make_poll(assembly, convenor, *, kind="yes-no-abstain", secrecy="roll-call", revote="last-counts",
-              delivery="paper", at=None, closes_in=timedelta(days=1), opens_at=None, weights=None,
-              subject_type="motion", **overrides) -> Poll:
+def make_poll(
+    assembly,
+    convenor,
+    *,
+    kind="yes-no-abstain",
+    secrecy="roll-call",
+    revote="last-counts",
+    delivery="paper",
+    at=None,
+    closes_in=timedelta(days=1),
+    opens_at=None,
+    weights=None,
+    subject_type="motion",
+    **overrides,
+) -> Poll:
     at = at or now()
     arguments = dict(
-        assembly=assembly, by=convenor, title=f"A {kind} poll", question="What do we decide?",
-        subject_type=subject_type, subject_refs=[], contributions=[], options=options_for(kind),
-        method=METHODS[kind], secrecy=secrecy, revote=revote, delivery=delivery, opens_at=opens_at,
-        closes_at=at + closes_in, weights=weights, now=at,
+        assembly=assembly,
+        by=convenor,
+        title=f"A {kind} poll",
+        question="What do we decide?",
+        subject_type=subject_type,
+        subject_refs=[],
+        contributions=[],
+        options=options_for(kind),
+        method=METHODS[kind],
+        secrecy=secrecy,
+        revote=revote,
+        delivery=delivery,
+        opens_at=opens_at,
+        closes_at=at + closes_in,
+        weights=weights,
+        now=at,
     )
     arguments.update(overrides)
     return services.create_poll(**arguments)
@@ -90,8 +115,12 @@ def verify(poll, **kwargs):
 
 def assert_valid(poll, *, receipts=(), allow_open=None):
     poll.refresh_from_db()
-    report = verify(poll, receipts=list(receipts), allow_open=poll.status != Poll.Status.CLOSED if allow_open is None else allow_open,
-                    board_key=services.board_key().public)
+    report = verify(
+        poll,
+        receipts=list(receipts),
+        allow_open=poll.status != Poll.Status.CLOSED if allow_open is None else allow_open,
+        board_key=services.board_key().public,
+    )
     assert report.valid, report.errors
     assert report.head == poll.head
     return report
@@ -100,5 +129,7 @@ def assert_valid(poll, *, receipts=(), allow_open=None):
 def run_verifier(board_path: Path, *args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "polls.verify", str(board_path), *map(str, args)],
-        cwd=ROOT, capture_output=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
     )

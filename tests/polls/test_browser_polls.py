@@ -20,7 +20,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def plain_static_names(settings):
     """pytest-django's live server serves static files through the finders, which know the plain names,
     not the fingerprinted ones of the manifest: link the plain names here."""
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def log_in(context, live_server, user):
@@ -34,7 +37,9 @@ def log_in(context, live_server, user):
 
 
 def ballots(poll) -> list[dict]:
-    return [json.loads(line.text)["body"] for line in BoardLine.objects.filter(poll=poll, type="ballot").order_by("seq")]
+    return [
+        json.loads(line.text)["body"] for line in BoardLine.objects.filter(poll=poll, type="ballot").order_by("seq")
+    ]
 
 
 def test_a_member_votes_in_a_roll_call_poll_without_javascript(browser, live_server):

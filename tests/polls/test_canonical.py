@@ -122,8 +122,16 @@ def test_parse_canonical_refuses_non_canonical_text(text, reason):
 
 @pytest.mark.parametrize(
     "text",
-    ['{"a":1.0}', '{"a":1e3}', '{"a":-1}', '{"a":-0}', '{"a":9007199254740992}', '{"a":NaN}', '{"a":Infinity}',
-     "[1.5]"],  # fmt: skip
+    [
+        '{"a":1.0}',
+        '{"a":1e3}',
+        '{"a":-1}',
+        '{"a":-0}',
+        '{"a":9007199254740992}',
+        '{"a":NaN}',
+        '{"a":Infinity}',
+        "[1.5]",
+    ],  # fmt: skip
 )
 def test_parsers_refuse_floats_negative_and_huge_integers(text):
     with pytest.raises(C.JSONFormatError):
@@ -187,9 +195,12 @@ def test_b64u_refuses_padding_trailing_bits_lengths_and_foreign_characters():
     with pytest.raises(C.EncodingError, match="unpadded"):
         C.b64u_decode(good + "=")
     last = good[-1]
-    sloppy = good[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(last) + 1
-    ]
+    sloppy = (
+        good[:-1]
+        + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(last) + 1
+        ]
+    )
     with pytest.raises(C.EncodingError, match="trailing bits"):
         C.b64u_decode(sloppy)
     assert not C.is_b64u(sloppy, 32)

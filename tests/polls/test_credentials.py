@@ -80,9 +80,9 @@ def test_normalise_code_refuses_non_text():
 
 def test_derivation_is_the_specified_hkdf():
     code, poll = "FE52-QML3-HODE-CV4J-CYJA-FUJF", "poll-101-approval"
-    seed = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=poll.encode(), info=b"deliberate/v1/credential"
-    ).derive(b"FE52QML3HODECV4JCYJAFUJF")
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=poll.encode(), info=b"deliberate/v1/credential").derive(
+        b"FE52QML3HODECV4JCYJAFUJF"
+    )
     assert derive_credential(code, poll).private_bytes_raw() == seed
 
 

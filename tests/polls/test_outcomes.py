@@ -33,8 +33,14 @@ def tabled_amendment(assembly, convenor, author, ref="DIG-1", text="A better tex
 
 def poll_on(assembly, convenor, subject, *, kind="yes-no-abstain"):
     return pollkit.make_poll(
-        assembly, convenor, kind=kind, subject_type=subject.type, subject_refs=subject.refs,
-        contributions=subject.contributions, options=subject.options, method=pollkit.METHODS[kind],
+        assembly,
+        convenor,
+        kind=kind,
+        subject_type=subject.type,
+        subject_refs=subject.refs,
+        contributions=subject.contributions,
+        options=subject.options,
+        method=pollkit.METHODS[kind],
     )
 
 
@@ -56,7 +62,11 @@ def test_a_passed_poll_adopts_the_amendment_into_a_version_that_names_the_board(
     assert amendment.status == Contribution.Status.ADOPTED
     version = RoadmapVersion.objects.get(contribution=amendment)
     decision = roadmap.document_of(version)["provenance"]["decision"]
-    assert (decision["poll"], decision["fingerprint"], decision["result_entry"]) == (poll.public_id, poll.fingerprint, poll.result_entry)
+    assert (decision["poll"], decision["fingerprint"], decision["result_entry"]) == (
+        poll.public_id,
+        poll.fingerprint,
+        poll.result_entry,
+    )
     assert version.poll_ref == poll.public_id
     pollkit.assert_valid(poll)
 
@@ -116,7 +126,9 @@ def test_keeping_the_current_text_rejects_every_competing_amendment(world):
     poll, _ = pollkit.open_poll(poll, convenor)
     vote_all(poll, people, [["keep"], ["keep"], ["keep"], [f"c-{first.pk}"]])
     pollkit.close(poll)
-    assert set(Contribution.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {"rejected"}
+    assert set(Contribution.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {
+        "rejected"
+    }
 
 
 def test_closing_twice_applies_once(world):
@@ -137,7 +149,13 @@ def test_an_amendment_whose_item_changed_during_the_vote_is_not_applied(world):
     poll = poll_on(assembly, convenor, selectors.subject_for_contribution(amendment))
     poll, _ = pollkit.open_poll(poll, convenor)
     vote_all(poll, people, ["yes"] * 5)
-    roadmap.edit_item(item=amendment.target_item, text="An editorial change made during the vote.", by=convenor, reason="typo", now=pollkit.now())
+    roadmap.edit_item(
+        item=amendment.target_item,
+        text="An editorial change made during the vote.",
+        by=convenor,
+        reason="typo",
+        now=pollkit.now(),
+    )
     pollkit.close(poll)
     amendment.refresh_from_db()
     assert amendment.status == Contribution.Status.REJECTED
@@ -162,8 +180,16 @@ def priorities_poll(assembly, convenor, *, kind="approval", space_code="DIG", **
     space = assembly.spaces.get(code=space_code)
     subject = selectors.subject_for_priorities(space)
     return pollkit.make_poll(
-        assembly, convenor, kind=kind, subject_type=subject.type, subject_refs=subject.refs, contributions=[],
-        options=subject.options, method=pollkit.METHODS[kind], space=space, **overrides,
+        assembly,
+        convenor,
+        kind=kind,
+        subject_type=subject.type,
+        subject_refs=subject.refs,
+        contributions=[],
+        options=subject.options,
+        method=pollkit.METHODS[kind],
+        space=space,
+        **overrides,
     )
 
 
@@ -189,11 +215,21 @@ def test_a_priorities_poll_records_each_items_rank_in_a_new_version_that_names_t
     assert provenance["kind"] == "priorities" and provenance["space"] == "DIG"
     assert provenance["priorities"] == {"DIG-1": 2, "DIG-2": 3, "DIG-3": 1}
     decision = provenance["decision"]
-    assert (decision["poll"], decision["fingerprint"], decision["result_entry"]) == (poll.public_id, poll.fingerprint, poll.result_entry)
+    assert (decision["poll"], decision["fingerprint"], decision["result_entry"]) == (
+        poll.public_id,
+        poll.fingerprint,
+        poll.result_entry,
+    )
     assert version.poll_ref == poll.public_id
+
     # Only the priorities changed: every text is where it was.
     def texts(v):
-        return [(entry["ref"], entry["text"]) for section in roadmap.document_of(v)["sections"] for entry in section["items"]]
+        return [
+            (entry["ref"], entry["text"])
+            for section in roadmap.document_of(v)["sections"]
+            for entry in section["items"]
+        ]
+
     assert texts(version) == texts(version.parent)
     # The chain, the stored bytes and the query rows (priorities included) all verify.
     call_command("verify_roadmap", assembly=assembly.slug, stdout=StringIO())
@@ -208,7 +244,11 @@ def test_tied_items_are_ranked_by_the_boards_published_tie_order(world):
     # DIG-2 first; DIG-1 and DIG-3 tie.
     vote_all(poll, people, [["DIG-2"], ["DIG-1", "DIG-2"], ["DIG-3"]])
     poll = pollkit.close(poll)
-    tied = [ref for ref in tie_order(bytes.fromhex(poll.result["tiebreak_seed"]), ["DIG-1", "DIG-2", "DIG-3"]) if ref != "DIG-2"]
+    tied = [
+        ref
+        for ref in tie_order(bytes.fromhex(poll.result["tiebreak_seed"]), ["DIG-1", "DIG-2", "DIG-3"])
+        if ref != "DIG-2"
+    ]
     ranks = priorities_in_head(assembly)
     assert ranks["DIG-2"] == 1
     assert (ranks[tied[0]], ranks[tied[1]]) == (2, 3)
@@ -219,12 +259,20 @@ def test_items_added_during_the_vote_get_no_priority_and_removed_items_keep_noth
     poll, _ = pollkit.open_poll(priorities_poll(assembly, convenor), convenor)
     vote_all(poll, people, PRIORITY_BALLOTS["approval"])
     space = assembly.spaces.get(code="DIG")
-    proposal = contributions.propose(space=space, author=people[0], title="Open data", text="Publish open data.",
-                                     submission_key=factories.submission_key(), now=pollkit.now())
+    proposal = contributions.propose(
+        space=space,
+        author=people[0],
+        title="Open data",
+        text="Publish open data.",
+        submission_key=factories.submission_key(),
+        now=pollkit.now(),
+    )
     contributions.table(contribution=proposal, by=convenor, now=pollkit.now())
     roadmap.adopt(contribution=proposal, decision={"note": "agreed"}, by=convenor, now=pollkit.now())
     item = Item.objects.select_related("roadmap", "space__assembly").get(roadmap__assembly=assembly, ref="DIG-1")
-    deletion = contributions.table(contribution=factories.amend(people[1], item, "", change="delete"), by=convenor, now=pollkit.now())
+    deletion = contributions.table(
+        contribution=factories.amend(people[1], item, "", change="delete"), by=convenor, now=pollkit.now()
+    )
     roadmap.adopt(contribution=deletion, decision={"note": "agreed"}, by=convenor, now=pollkit.now())
     pollkit.close(poll)
 
@@ -247,7 +295,9 @@ def test_closing_a_priorities_poll_twice_creates_one_version(world):
     from polls.outcomes import decision_of, priority_ranks
 
     with pytest.raises(AlreadyDecided):
-        roadmap.set_priorities(space=poll.space, ranks=priority_ranks(poll), decision=decision_of(poll), now=pollkit.now())
+        roadmap.set_priorities(
+            space=poll.space, ranks=priority_ranks(poll), decision=decision_of(poll), now=pollkit.now()
+        )
 
 
 def test_a_priorities_poll_without_ballots_sets_no_priority(world):
@@ -266,8 +316,15 @@ def test_a_priorities_poll_needs_a_method_that_ranks_every_item(world, kind):
     subject = selectors.subject_for_priorities(space)
     options = subject.options if kind != "yes-no-abstain" else selectors.yes_no_abstain_options()
     with pytest.raises(services.InvalidPoll, match="ranks every item"):
-        pollkit.make_poll(assembly, convenor, kind=kind, subject_type="priorities", subject_refs=subject.refs,
-                          options=options, space=space)
+        pollkit.make_poll(
+            assembly,
+            convenor,
+            kind=kind,
+            subject_type="priorities",
+            subject_refs=subject.refs,
+            options=options,
+            space=space,
+        )
 
 
 def test_the_space_page_lists_items_by_priority_with_their_rank(world, client):
@@ -298,7 +355,9 @@ def test_two_workers_closing_a_priorities_poll_at_once_create_one_version():
     def close():
         try:
             start.wait()
-            outcomes.append(services.close_if_due(poll=Poll.objects.get(pk=poll.pk), now=poll.closes_at + timedelta(seconds=1)))
+            outcomes.append(
+                services.close_if_due(poll=Poll.objects.get(pk=poll.pk), now=poll.closes_at + timedelta(seconds=1))
+            )
         except Exception as error:  # reported below: a thread must not die silently
             errors.append(repr(error))
         finally:
@@ -321,12 +380,15 @@ def test_two_workers_closing_a_priorities_poll_at_once_create_one_version():
 
 # Conflicts -------------------------------------------------------------------------------------------------------
 
+
 def test_an_amendment_overtaken_by_an_adopted_one_is_rejected_at_the_close_and_never_applied(world):
     assembly, convenor, people, _ = world
     first = tabled_amendment(assembly, convenor, people[0], text="First rewording of the item.")
     second = tabled_amendment(assembly, convenor, people[1], text="Second rewording of the item.")
     first_poll, _ = pollkit.open_poll(poll_on(assembly, convenor, selectors.subject_for_contribution(first)), convenor)
-    second_poll, _ = pollkit.open_poll(poll_on(assembly, convenor, selectors.subject_for_contribution(second)), convenor)
+    second_poll, _ = pollkit.open_poll(
+        poll_on(assembly, convenor, selectors.subject_for_contribution(second)), convenor
+    )
     vote_all(first_poll, people, ["yes"] * 5)
     vote_all(second_poll, people, ["yes"] * 5)
     pollkit.close(first_poll)
@@ -350,6 +412,7 @@ def test_a_poll_on_an_amendment_already_overtaken_cannot_open(world):
 
 
 # Notifications ------------------------------------------------------------------------------------------------------
+
 
 def notices(user):
     from assemblies.membership.models import Notification
@@ -388,20 +451,26 @@ def test_an_author_of_several_decided_texts_gets_one_notice_naming_each(world):
     second = factories.amend(people[0], item, "A second wording.")
     for text in (first, second):
         contributions.table(contribution=text, by=convenor, now=pollkit.now())
-    poll, _ = pollkit.open_poll(poll_on(assembly, convenor, selectors.subject_for_competing_amendments(item), kind="irv"), convenor)
+    poll, _ = pollkit.open_poll(
+        poll_on(assembly, convenor, selectors.subject_for_competing_amendments(item), kind="irv"), convenor
+    )
     vote_all(poll, people, [[f"c-{second.pk}"]] * 5)
     pollkit.close(poll)
     [(kind, _url, text)] = notices(people[0])
     assert kind == "decided" and "adopted" in text and "not adopted" in text
 
 
-def test_a_secret_poll_notifies_every_eligible_member_alike_and_emails_as_each_chose(world, django_capture_on_commit_callbacks, mailoutbox):
+def test_a_secret_poll_notifies_every_eligible_member_alike_and_emails_as_each_chose(
+    world, django_capture_on_commit_callbacks, mailoutbox
+):
     from assemblies.accounts import services as accounts
 
     assembly, convenor, people, _ = world
     accounts.update_account(user=people[0], display_name="Member 0", language="", notify_by_email="never")
     accounts.update_account(user=people[1], display_name="Member 1", language="", notify_by_email="daily")
-    poll, codes = pollkit.open_poll(pollkit.make_poll(assembly, convenor, kind="plurality", secrecy="credential"), convenor)
+    poll, codes = pollkit.open_poll(
+        pollkit.make_poll(assembly, convenor, kind="plurality", secrecy="credential"), convenor
+    )
     for code in codes[:3]:
         services.cast_with_code(poll=poll, code=code, choice="seed-library", now=pollkit.now())
     mailoutbox.clear()

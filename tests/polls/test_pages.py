@@ -48,21 +48,31 @@ def open_poll(world, **kwargs):
 
 # The list, the poll page, the convenor's form -------------------------------------------------------------------
 
+
 def test_the_list_shows_the_assemblys_polls_and_the_form_link_to_convenors(world, client):
     assembly, convenor, members, _observer = world
     poll = K.make_poll(assembly, convenor)
     page = client.get(reverse("poll_list", args=[assembly.slug]))
     assert page.status_code == 200 and poll.title in page.content.decode()
     assert reverse("poll_create", args=[assembly.slug]) not in page.content.decode()
-    assert reverse("poll_create", args=[assembly.slug]) in logged_in(convenor).get(reverse("poll_list", args=[assembly.slug])).content.decode()
+    assert (
+        reverse("poll_create", args=[assembly.slug])
+        in logged_in(convenor).get(reverse("poll_list", args=[assembly.slug])).content.decode()
+    )
 
 
 def test_the_poll_page_says_what_is_decided_what_to_trust_and_the_turnout_never_partial_results(world, client):
     poll, codes = open_poll(world, kind="approval", secrecy="credential")
     services.cast_with_code(poll=poll, code=codes[0], choice=["solar-co-op"], now=K.now())
     text = client.get(url("poll", poll)).content.decode()
-    for fragment in ("Solar co-op", "What you can check, and what you must trust", "1 ballot cast",
-                     poll.fingerprint, services.board_key().public, "Vote with your voting code"):
+    for fragment in (
+        "Solar co-op",
+        "What you can check, and what you must trust",
+        "1 ballot cast",
+        poll.fingerprint,
+        services.board_key().public,
+        "Vote with your voting code",
+    ):
         assert fragment in text, fragment
     assert "Results stay hidden" in text
     assert "solar-co-op</td>" not in text and "Winner" not in text
@@ -78,18 +88,41 @@ def test_a_convenor_tables_a_motion_and_an_election_through_the_form(world):
     assembly, convenor, _members, _observer = world
     client = logged_in(convenor)
     create = reverse("poll_create", args=[assembly.slug])
-    base = {"title": "Charter", "question": "Sign it?", "subject": "motion", "kind": "yes-no-abstain",
-            "threshold_num": 2, "threshold_den": 3, "base": "cast", "quorum": 3, "seats": 1, "approval_min": 0,
-            "budget": 10, "max_score": 5, "grades": "", "secrecy": "roll-call", "revote": "none", "delivery": "email",
-            "closes_at": (K.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}
+    base = {
+        "title": "Charter",
+        "question": "Sign it?",
+        "subject": "motion",
+        "kind": "yes-no-abstain",
+        "threshold_num": 2,
+        "threshold_den": 3,
+        "base": "cast",
+        "quorum": 3,
+        "seats": 1,
+        "approval_min": 0,
+        "budget": 10,
+        "max_score": 5,
+        "grades": "",
+        "secrecy": "roll-call",
+        "revote": "none",
+        "delivery": "email",
+        "closes_at": (K.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+    }
     response = client.post(create, base)
     assert response.status_code == 302
     motion = Poll.objects.get(title="Charter")
     assert motion.method == {"kind": "yes-no-abstain", "threshold": {"num": 2, "den": 3}, "base": "cast", "quorum": 3}
     assert [o["id"] for o in motion.options] == ["yes", "no", "abstain"] and motion.revote == "none"
 
-    election = {**base, "title": "Board", "subject": "election", "kind": "approval", "approval_max": 2,
-                "options_text": "Amina\nBruno\nChen", "secrecy": "credential", "delivery": "paper"}
+    election = {
+        **base,
+        "title": "Board",
+        "subject": "election",
+        "kind": "approval",
+        "approval_max": 2,
+        "options_text": "Amina\nBruno\nChen",
+        "secrecy": "credential",
+        "delivery": "paper",
+    }
     assert client.post(create, election).status_code == 302
     poll = Poll.objects.get(title="Board")
     assert poll.method == {"kind": "approval", "min": 0, "max": 2} and poll.secrecy == "credential"
@@ -98,12 +131,28 @@ def test_a_convenor_tables_a_motion_and_an_election_through_the_form(world):
 
 def test_bad_input_on_the_form_keeps_what_was_typed(world):
     assembly, convenor, _members, _observer = world
-    response = logged_in(convenor).post(reverse("poll_create", args=[assembly.slug]), {
-        "title": "Keep this title", "question": "Q", "subject": "election", "kind": "approval", "options_text": "Only one",
-        "threshold_num": 1, "threshold_den": 2, "base": "cast", "quorum": 0, "seats": 1, "approval_min": 0,
-        "budget": 10, "max_score": 5, "secrecy": "roll-call", "revote": "none", "delivery": "email",
-        "closes_at": (K.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
-    })
+    response = logged_in(convenor).post(
+        reverse("poll_create", args=[assembly.slug]),
+        {
+            "title": "Keep this title",
+            "question": "Q",
+            "subject": "election",
+            "kind": "approval",
+            "options_text": "Only one",
+            "threshold_num": 1,
+            "threshold_den": 2,
+            "base": "cast",
+            "quorum": 0,
+            "seats": 1,
+            "approval_min": 0,
+            "budget": 10,
+            "max_score": 5,
+            "secrecy": "roll-call",
+            "revote": "none",
+            "delivery": "email",
+            "closes_at": (K.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
     text = response.content.decode()
     assert response.status_code == 400
     assert "List at least two options" in text and 'value="Keep this title"' in text
@@ -118,24 +167,57 @@ def test_the_form_decides_a_tabled_amendment_competing_amendments_and_priorities
         contribution_services.table(contribution=amendment, by=convenor, now=K.now())
     client = logged_in(convenor)
     create = reverse("poll_create", args=[assembly.slug])
-    base = {"title": "T", "question": "Q", "threshold_num": 1, "threshold_den": 2, "base": "cast", "quorum": 0,
-            "seats": 1, "approval_min": 0, "budget": 10, "max_score": 5, "grades": "Bad\nGood", "secrecy": "roll-call",
-            "revote": "last-counts", "delivery": "email",
-            "closes_at": (K.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")}
-    assert client.post(create, {**base, "title": "One", "subject": "contribution", "kind": "yes-no-abstain",
-                                "contribution": amendments[0].pk}).status_code == 302
+    base = {
+        "title": "T",
+        "question": "Q",
+        "threshold_num": 1,
+        "threshold_den": 2,
+        "base": "cast",
+        "quorum": 0,
+        "seats": 1,
+        "approval_min": 0,
+        "budget": 10,
+        "max_score": 5,
+        "grades": "Bad\nGood",
+        "secrecy": "roll-call",
+        "revote": "last-counts",
+        "delivery": "email",
+        "closes_at": (K.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    assert (
+        client.post(
+            create,
+            {
+                **base,
+                "title": "One",
+                "subject": "contribution",
+                "kind": "yes-no-abstain",
+                "contribution": amendments[0].pk,
+            },
+        ).status_code
+        == 302
+    )
     one = Poll.objects.get(title="One")
     assert one.subject_type == "amendment" and one.subject_refs == [f"c-{amendments[0].pk}"]
     assert list(one.contributions.all()) == [amendments[0]]
 
-    assert client.post(create, {**base, "title": "Two", "subject": "amendments", "kind": "schulze",
-                                "item": item.pk}).status_code == 302
+    assert (
+        client.post(
+            create, {**base, "title": "Two", "subject": "amendments", "kind": "schulze", "item": item.pk}
+        ).status_code
+        == 302
+    )
     two = Poll.objects.get(title="Two")
     assert [o["id"] for o in two.options] == [f"c-{a.pk}" for a in amendments] + ["keep"]
     assert two.options[-1]["label"] == "Keep the current text"
 
-    assert client.post(create, {**base, "title": "Three", "subject": "priorities", "kind": "majority-judgment",
-                                "space": item.space.pk}).status_code == 302
+    assert (
+        client.post(
+            create,
+            {**base, "title": "Three", "subject": "priorities", "kind": "majority-judgment", "space": item.space.pk},
+        ).status_code
+        == 302
+    )
     three = Poll.objects.get(title="Three")
     assert three.subject_type == "priorities" and three.method["grades"] == ["Bad", "Good"]
     assert [o["id"] for o in three.options] == three.subject_refs == ["DIG-1", "DIG-2", "DIG-3"]
@@ -163,7 +245,9 @@ def test_opening_a_paper_poll_shows_the_printable_codes_once_and_uncached(world)
     assert response.status_code == 200 and len(codes) == 6
     assert "no-store" in response["Cache-Control"]
     setup = services.setup_of(Poll.objects.get(pk=poll.pk))
-    assert {services.public_b64u(services.derive_credential(code, poll.public_id)) for code in codes} == set(setup.cred_index)
+    assert {services.public_b64u(services.derive_credential(code, poll.public_id)) for code in codes} == set(
+        setup.cred_index
+    )
     after = logged_in(convenor).get(url("poll", poll)).content.decode()
     assert not any(code in after for code in codes)  # shown once, never again
 
@@ -181,8 +265,13 @@ VALID = {
     "irv": ({"o0": "", "o1": "1", "o2": ""}, ["seed-library"]),
 }
 WIDGET = {
-    "yes-no-abstain": 'type="radio"', "plurality": 'type="radio"', "approval": 'type="checkbox"',
-    "dot": 'type="number"', "score": 'type="number"', "majority-judgment": "<select", "schulze": 'type="number"',
+    "yes-no-abstain": 'type="radio"',
+    "plurality": 'type="radio"',
+    "approval": 'type="checkbox"',
+    "dot": 'type="number"',
+    "score": 'type="number"',
+    "majority-judgment": "<select",
+    "schulze": 'type="number"',
     "irv": 'type="number"',
 }
 
@@ -204,14 +293,17 @@ def test_the_vote_form_shows_the_right_widget_and_puts_the_ballot_on_the_board(w
     K.assert_valid(poll)
 
 
-@pytest.mark.parametrize("kind, data, message", [
-    ("schulze", {"o0": "1", "o1": "1", "o2": "2"}, "Rank 1 is given twice"),
-    ("approval", {"choice": ["solar-co-op", "repair-cafe", "seed-library"]}, "Approve at most 2 options"),
-    ("dot", {"o0": "3", "o1": "3"}, "the budget is 5"),
-    ("score", {"o0": "9"}, "less than or equal to 4"),
-    ("majority-judgment", {"o0": "1"}, "This field is required"),
-    ("plurality", {"choice": "compost"}, "Select a valid choice"),
-])
+@pytest.mark.parametrize(
+    "kind, data, message",
+    [
+        ("schulze", {"o0": "1", "o1": "1", "o2": "2"}, "Rank 1 is given twice"),
+        ("approval", {"choice": ["solar-co-op", "repair-cafe", "seed-library"]}, "Approve at most 2 options"),
+        ("dot", {"o0": "3", "o1": "3"}, "the budget is 5"),
+        ("score", {"o0": "9"}, "less than or equal to 4"),
+        ("majority-judgment", {"o0": "1"}, "This field is required"),
+        ("plurality", {"choice": "compost"}, "Select a valid choice"),
+    ],
+)
 def test_a_bad_ballot_is_refused_with_a_clear_message_that_keeps_the_input(world, kind, data, message):
     assembly, convenor, members, _observer = world
     poll, _codes = K.open_poll(K.make_poll(assembly, convenor, kind=kind), convenor)
@@ -241,6 +333,7 @@ def test_a_second_ballot_under_revote_none_is_refused_on_the_page(world):
 
 
 # Voting: the code form -------------------------------------------------------------------------------------------
+
 
 def test_the_code_form_casts_and_shows_the_receipt_without_looking_at_the_session(world):
     _assembly, _convenor, members, _observer = world
@@ -274,6 +367,7 @@ def test_the_code_form_is_not_for_roll_call_polls(world, client):
 
 
 # Receipts, results, the board, downloads -------------------------------------------------------------------------
+
 
 def test_the_receipt_page_and_its_json_download(world, client):
     _assembly, _convenor, members, _observer = world
@@ -384,9 +478,17 @@ def test_private_assembly_poll_pages_are_404_for_outsiders():
     poll, _codes = K.open_poll(K.make_poll(assembly, convenor), convenor)
     receipt = services.cast_roll_call(poll=poll, user=members[0], choice="yes", now=K.now())
     outsider = logged_in(factories.user("Outsider"))
-    pages = [reverse("poll_list", args=[assembly.slug]), url("poll", poll), url("poll_vote", poll), url("poll_results", poll),
-             url("poll_board", poll), url("poll_board_jsonl", poll), url("poll_board_key", poll),
-             url("poll_receipt", poll, receipt["seq"]), url("poll_receipt_json", poll, receipt["seq"])]
+    pages = [
+        reverse("poll_list", args=[assembly.slug]),
+        url("poll", poll),
+        url("poll_vote", poll),
+        url("poll_results", poll),
+        url("poll_board", poll),
+        url("poll_board_jsonl", poll),
+        url("poll_board_key", poll),
+        url("poll_receipt", poll, receipt["seq"]),
+        url("poll_receipt_json", poll, receipt["seq"]),
+    ]
     for page in pages:
         assert outsider.get(page).status_code == 404, page
         assert Client().get(page).status_code == 404, page
@@ -395,6 +497,7 @@ def test_private_assembly_poll_pages_are_404_for_outsiders():
 
 
 # The JSON API ------------------------------------------------------------------------------------------------------
+
 
 def _api_client(poll):
     client = Client(enforce_csrf_checks=True)
@@ -407,21 +510,27 @@ def test_the_api_appends_a_signed_ballot_and_answers_the_receipt(world):
     client, token = _api_client(poll)
     key = services.derive_credential(codes[1], poll.public_id)
     body = B.make_ballot_body(poll.public_id, poll.fingerprint, key, ["repair-cafe"], signer="voter")
-    response = client.post(url("poll_ballots", poll), json.dumps(body), content_type="application/json",
-                           HTTP_X_CSRFTOKEN=token)
+    response = client.post(
+        url("poll_ballots", poll), json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert response.status_code == 201, response.content
     receipt = response.json()
     K.assert_valid(poll, receipts=[receipt])
-    replay = client.post(url("poll_ballots", poll), json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    replay = client.post(
+        url("poll_ballots", poll), json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert replay.status_code == 409 and "already on the board" in replay.json()["error"]
 
 
-@pytest.mark.parametrize("payload, status, words", [
-    (b"{not json", 400, "not valid JSON"),
-    (b'{"poll": 1.5}', 400, "floating-point"),
-    (b"[]", 400, "JSON object"),
-    (b'{"poll": "x"}', 400, "lacks"),
-])
+@pytest.mark.parametrize(
+    "payload, status, words",
+    [
+        (b"{not json", 400, "not valid JSON"),
+        (b'{"poll": 1.5}', 400, "floating-point"),
+        (b"[]", 400, "JSON object"),
+        (b'{"poll": "x"}', 400, "lacks"),
+    ],
+)
 def test_the_api_refuses_malformed_json_with_a_json_error(world, payload, status, words):
     poll, _codes = open_poll(world, kind="approval", secrecy="credential")
     client, token = _api_client(poll)
@@ -450,11 +559,14 @@ def test_the_api_refuses_a_ballot_of_a_closed_poll_with_409(world):
     body = B.make_ballot_body(poll.public_id, poll.fingerprint, key, [], signer="voter")
     poll = K.close(poll)
     client, token = _api_client(poll)
-    response = client.post(url("poll_ballots", poll), json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    response = client.post(
+        url("poll_ballots", poll), json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert response.status_code == 409 and "closed" in response.json()["error"]
 
 
 # Browser keys -------------------------------------------------------------------------------------------------------
+
 
 def test_the_key_page_enrols_and_removes_a_browser_key(world):
     _assembly, _convenor, members, _observer = world
@@ -472,6 +584,7 @@ def test_the_key_page_enrols_and_removes_a_browser_key(world):
 
 # Page weight --------------------------------------------------------------------------------------------------------
 
+
 def _gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9))
 
@@ -484,19 +597,29 @@ def _asset(name: str) -> int:
 def test_every_poll_page_with_its_assets_stays_under_14_kb_compressed(world):
     assembly, convenor, members, _observer = world
     poll = _closed(world, "schulze", [["repair-cafe", "solar-co-op"], ["solar-co-op"], ["seed-library"]])
-    secret, _codes = K.open_poll(K.make_poll(assembly, convenor, kind="majority-judgment", secrecy="credential"), convenor)
+    secret, _codes = K.open_poll(
+        K.make_poll(assembly, convenor, kind="majority-judgment", secrecy="credential"), convenor
+    )
     open_one, _codes = K.open_poll(K.make_poll(assembly, convenor, kind="irv"), convenor)
     full, codes = K.open_poll(K.make_poll(assembly, convenor, kind="approval", secrecy="credential"), convenor)
     for n in range(60):  # more than a page of ballot lines
-        services.cast_with_code(poll=full, code=codes[n % len(codes)], choice=["seed-library", "solar-co-op"], now=K.now())
+        services.cast_with_code(
+            poll=full, code=codes[n % len(codes)], choice=["seed-library", "solar-co-op"], now=K.now()
+        )
     client = logged_in(members[0])
     css = _asset("frontend/site.css") + _asset("frontend/polls.css")
     script = _asset("frontend/vote.js")
     assert script < 4 * 1024
     pages = {
-        reverse("poll_list", args=[assembly.slug]): 0, url("poll", poll): 0, url("poll_results", poll): 0,
-        url("poll_board", poll): 0, url("poll_receipt", poll, 1): 0, url("poll_vote", open_one): 0,
-        url("poll_vote_code", secret): script, url("poll", secret): 0, reverse("voter_key"): script,
+        reverse("poll_list", args=[assembly.slug]): 0,
+        url("poll", poll): 0,
+        url("poll_results", poll): 0,
+        url("poll_board", poll): 0,
+        url("poll_receipt", poll, 1): 0,
+        url("poll_vote", open_one): 0,
+        url("poll_vote_code", secret): script,
+        url("poll", secret): 0,
+        reverse("voter_key"): script,
         url("poll_board", full): 0,
     }
     for page, extra in pages.items():

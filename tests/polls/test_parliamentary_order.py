@@ -28,15 +28,27 @@ def world():
 
 def propose(assembly, author, text=ORIGINAL):
     space = assembly.spaces.get(code="DIG")
-    return contributions.propose(space=space, author=author, title="Open data", text=text,
-                                 submission_key=factories.submission_key(), now=pollkit.now())
+    return contributions.propose(
+        space=space,
+        author=author,
+        title="Open data",
+        text=text,
+        submission_key=factories.submission_key(),
+        now=pollkit.now(),
+    )
 
 
 def amend(proposal, author, text=AMENDED, title="Readable formats"):
     proposal.refresh_from_db()
     return contributions.propose_amendment(
-        author=author, proposal=proposal, base_revision=proposal.revision, change="edit", text=text, title=title,
-        submission_key=factories.submission_key(), now=pollkit.now(),
+        author=author,
+        proposal=proposal,
+        base_revision=proposal.revision,
+        change="edit",
+        text=text,
+        title=title,
+        submission_key=factories.submission_key(),
+        now=pollkit.now(),
     )
 
 
@@ -47,8 +59,13 @@ def table(convenor, *texts):
 def yes_no_poll(assembly, convenor, contribution):
     subject = selectors.subject_for_contribution(contribution)
     return pollkit.make_poll(
-        assembly, convenor, subject_type=subject.type, subject_refs=subject.refs, contributions=subject.contributions,
-        options=subject.options, space=subject.space,
+        assembly,
+        convenor,
+        subject_type=subject.type,
+        subject_refs=subject.refs,
+        contributions=subject.contributions,
+        options=subject.options,
+        space=subject.space,
     )
 
 
@@ -111,8 +128,11 @@ def test_after_the_amendment_is_adopted_the_proposal_is_voted_and_adopted_as_ame
     assert proposal.status == Contribution.Status.ADOPTED
     version = RoadmapVersion.objects.get(contribution=proposal)
     item_ref = roadmap.document_of(version)["provenance"]["item"]
-    assert any(entry["ref"] == item_ref and entry["text"] == AMENDED
-               for section in roadmap.document_of(version)["sections"] for entry in section["items"])
+    assert any(
+        entry["ref"] == item_ref and entry["text"] == AMENDED
+        for section in roadmap.document_of(version)["sections"]
+        for entry in section["items"]
+    )
     pollkit.assert_valid(poll)
 
 

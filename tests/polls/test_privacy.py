@@ -38,8 +38,10 @@ def every_row():
         for row in model.objects.all().values_list(*[f.attname for f in fields]):
             values = {f.attname: _text(v) for f, v in zip(fields, row)}
             users = {
-                int(v) for f, v in zip(fields, row)
-                if v is not None and (
+                int(v)
+                for f, v in zip(fields, row)
+                if v is not None
+                and (
                     (isinstance(f, models.ForeignKey) and f.related_model is user_model)
                     or (model is user_model and f.primary_key)
                 )
@@ -64,21 +66,34 @@ def test_a_secret_poll_leaves_no_code_and_no_member_credential_link(
     for i, person in enumerate(members[:3]):
         client = Client()
         client.force_login(person)
-        response = client.post(reverse("poll_vote_code", args=[poll.public_id]), {"code": codes[i], "choice": ["solar-co-op"]})
+        response = client.post(
+            reverse("poll_vote_code", args=[poll.public_id]), {"code": codes[i], "choice": ["solar-co-op"]}
+        )
         assert response.status_code == 200
     client = Client()
     client.force_login(members[3])
     client.get(reverse("poll_vote_code", args=[poll.public_id]))
-    body = B.make_ballot_body(poll.public_id, poll.fingerprint, services.derive_credential(codes[3], poll.public_id),
-                              ["repair-cafe"], signer="voter")
-    response = client.post(reverse("poll_ballots", args=[poll.public_id]), json.dumps(body),
-                           content_type="application/json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+    body = B.make_ballot_body(
+        poll.public_id,
+        poll.fingerprint,
+        services.derive_credential(codes[3], poll.public_id),
+        ["repair-cafe"],
+        signer="voter",
+    )
+    response = client.post(
+        reverse("poll_ballots", args=[poll.public_id]),
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
     assert response.status_code == 201
 
     setup = services.setup_of(poll)
     pubs = set(setup.cred_index)
     member_ids = {p.pk for p in [convenor, *members]}
-    code_forms = {c for code in codes for c in (code, code.replace("-", ""), code.lower(), code.replace("-", "").lower())}
+    code_forms = {
+        c for code in codes for c in (code, code.replace("-", ""), code.lower(), code.replace("-", "").lower())
+    }
     rows = 0
     for model, values, users in every_row():
         rows += 1

@@ -28,11 +28,14 @@ def world(django_db_setup, django_db_blocker):
         polls = {}
         for visibility in ("public", "members"):
             assembly = factories.assembly(
-                people["convenor"], visibility=visibility,
+                people["convenor"],
+                visibility=visibility,
                 members=[(people[r], r) for r in ("observer", "member", "moderator")],
             )
             polls[visibility, "draft"] = K.make_poll(assembly, people["convenor"])
-            polls[visibility, "open"], _codes = K.open_poll(K.make_poll(assembly, people["convenor"]), people["convenor"])
+            polls[visibility, "open"], _codes = K.open_poll(
+                K.make_poll(assembly, people["convenor"]), people["convenor"]
+            )
             opened, _codes = K.open_poll(K.make_poll(assembly, people["convenor"]), people["convenor"])
             polls[visibility, "closed"] = K.close(opened)
         yield {"people": people, "polls": polls}
@@ -77,8 +80,9 @@ def test_a_member_who_became_an_observer_after_opening_can_no_longer_vote(world)
 
     people, poll = world["people"], world["polls"]["public", "open"]
     with transaction.atomic():
-        membership.set_role(assembly=poll.assembly, by=people["convenor"], member=people["member"], role=Role.OBSERVER,
-                            now=K.now())
+        membership.set_role(
+            assembly=poll.assembly, by=people["convenor"], member=people["member"], role=Role.OBSERVER, now=K.now()
+        )
         verdict = rules.can_vote(people["member"], poll)
         assert not verdict and "Observers" in verdict.reason
         with pytest.raises(services.NotEligible):

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 # Creating ----------------------------------------------------------------------------------------------------
 
+
 def test_convenor_creates_a_draft_poll_with_a_fixed_public_id():
     assembly, convenor, _members, _observer = K.world(2)
     poll = K.make_poll(assembly, convenor)
@@ -90,6 +91,7 @@ def test_the_closing_time_must_come_after_the_opening_time():
 
 
 # Opening -----------------------------------------------------------------------------------------------------
+
 
 def test_opening_freezes_the_voting_members_in_the_roll_call_setup():
     assembly, convenor, members, observer = K.world(3)
@@ -166,6 +168,7 @@ def test_a_member_cannot_open_a_poll():
 
 
 # Casting: roll-call ----------------------------------------------------------------------------------------------
+
 
 def test_a_roll_call_ballot_is_signed_by_the_server_and_answered_with_a_receipt():
     assembly, convenor, members, _observer = K.world(2)
@@ -303,7 +306,9 @@ def test_a_ballot_with_a_forged_signature_or_an_unknown_credential_is_refused():
     body = B.make_ballot_body(poll.public_id, poll.fingerprint, key, "yes", signer="server")
     with pytest.raises(services.InvalidBallot, match="signature"):
         services.cast(poll=poll, body={**body, "choice": "no"}, now=K.now())
-    stranger = B.make_ballot_body(poll.public_id, poll.fingerprint, generate_board_key("x").private_key, "yes", signer="voter")
+    stranger = B.make_ballot_body(
+        poll.public_id, poll.fingerprint, generate_board_key("x").private_key, "yes", signer="voter"
+    )
     with pytest.raises(services.NotEligible):
         services.cast(poll=poll, body=stranger, now=K.now())
     with pytest.raises(services.InvalidBallot, match="lacks"):
@@ -336,6 +341,7 @@ def test_a_checkpoint_is_appended_every_hundred_ballots(monkeypatch):
 
 # Casting: voting codes -----------------------------------------------------------------------------------------
 
+
 def _secret_poll(revote="last-counts", kind="approval"):
     assembly, convenor, members, _observer = K.world(5)
     poll, codes = K.open_poll(K.make_poll(assembly, convenor, secrecy="credential", revote=revote, kind=kind), convenor)
@@ -344,7 +350,9 @@ def _secret_poll(revote="last-counts", kind="approval"):
 
 def test_a_voting_code_casts_a_server_signed_ballot_without_a_member():
     poll, codes = _secret_poll()
-    receipt = services.cast_with_code(poll=poll, code=codes[0].lower().replace("-", " "), choice=["solar-co-op"], now=K.now())
+    receipt = services.cast_with_code(
+        poll=poll, code=codes[0].lower().replace("-", " "), choice=["solar-co-op"], now=K.now()
+    )
     body = json.loads(BoardLine.objects.get(poll=poll, seq=receipt["seq"]).text)["body"]
     assert body["signer"] == "server"
     assert body["cred"] == services.public_b64u(derive_credential(codes[0], poll.public_id))
@@ -369,11 +377,14 @@ def test_reusing_a_code_is_refused_with_revote_none():
     K.assert_valid(poll)
 
 
-@pytest.mark.parametrize("code, words", [
-    ("AAAA-BBBB", "24 characters"),
-    ("0000-1111-8888-9999-AAAA-BBBB", "never appear"),
-    (None, "not valid for this poll"),  # a well-formed code that was never issued
-])
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        ("AAAA-BBBB", "24 characters"),
+        ("0000-1111-8888-9999-AAAA-BBBB", "never appear"),
+        (None, "not valid for this poll"),  # a well-formed code that was never issued
+    ],
+)
 def test_a_wrong_voting_code_is_refused(code, words):
     poll, _codes = _secret_poll()
     with pytest.raises(services.WrongCode, match=words):
@@ -384,8 +395,9 @@ def test_a_wrong_voting_code_is_refused(code, words):
 
 def test_a_code_of_another_poll_is_refused():
     poll, _codes = _secret_poll()
-    other, other_codes = K.open_poll(K.make_poll(poll.assembly, poll.created_by, secrecy="credential", kind="approval"),
-                                     poll.created_by)
+    other, other_codes = K.open_poll(
+        K.make_poll(poll.assembly, poll.created_by, secrecy="credential", kind="approval"), poll.created_by
+    )
     with pytest.raises(services.WrongCode):
         services.cast_with_code(poll=poll, code=other_codes[0], choice=["solar-co-op"], now=K.now())
     K.assert_valid(poll)
@@ -400,14 +412,13 @@ def test_a_code_cannot_vote_in_a_roll_call_poll():
 
 # Closing --------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.smoke
 @pytest.mark.parametrize("secrecy", ["roll-call", "credential"])
 @pytest.mark.parametrize("revote", ["last-counts", "none"])
 def test_a_closed_poll_exports_a_board_that_both_verifiers_accept_with_every_receipt(secrecy, revote, tmp_path):
     assembly, convenor, members, _observer = K.world(5)
-    poll, codes = K.open_poll(
-        K.make_poll(assembly, convenor, kind="schulze", secrecy=secrecy, revote=revote), convenor
-    )
+    poll, codes = K.open_poll(K.make_poll(assembly, convenor, kind="schulze", secrecy=secrecy, revote=revote), convenor)
     rankings = [["solar-co-op", "seed-library"], ["repair-cafe"], [], ["seed-library", "repair-cafe", "solar-co-op"]]
     receipts = []
     for i, ranking in enumerate(rankings):
@@ -417,8 +428,11 @@ def test_a_closed_poll_exports_a_board_that_both_verifiers_accept_with_every_rec
             receipts.append(services.cast_roll_call(poll=poll, user=members[i], choice=ranking, now=K.now()))
     if revote == "last-counts":
         again = dict(choice=["repair-cafe", "solar-co-op"], now=K.now())
-        receipts.append(services.cast_with_code(poll=poll, code=codes[0], **again) if secrecy == "credential"
-                        else services.cast_roll_call(poll=poll, user=members[0], **again))
+        receipts.append(
+            services.cast_with_code(poll=poll, code=codes[0], **again)
+            if secrecy == "credential"
+            else services.cast_roll_call(poll=poll, user=members[0], **again)
+        )
     poll = K.close(poll)
     assert poll.status == Poll.Status.CLOSED and poll.result_entry == poll.head
     types = list(poll.lines.order_by("seq").values_list("type", flat=True))
@@ -502,6 +516,7 @@ def test_weights_count_in_the_result():
 
 
 # Browser keys -----------------------------------------------------------------------------------------------
+
 
 def test_enrolling_a_key_replaces_the_previous_one():
     person = factories.user()

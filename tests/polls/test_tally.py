@@ -121,9 +121,7 @@ def reference(method, option_ids, ballots, seed, eligible_weight):
                 for b in option_ids:
                     if a != b and a in rank and (b not in rank or rank[a] < rank[b]):
                         pairwise[a][b] += w
-        p = {
-            (a, b): max(pairwise[a][b] - pairwise[b][a], 0) for a in option_ids for b in option_ids if a != b
-        }
+        p = {(a, b): max(pairwise[a][b] - pairwise[b][a], 0) for a in option_ids for b in option_ids if a != b}
         for i in option_ids:
             for j in option_ids:
                 for k in option_ids:
@@ -947,9 +945,7 @@ def grade_profiles(draw, grades):
     ids = draw(small_ids)
     grade = st.integers(0, grades - 1)
     ballots = draw(
-        st.lists(
-            st.tuples(st.fixed_dictionaries({o: grade for o in ids}), st.integers(1, 5)), min_size=1, max_size=10
-        )
+        st.lists(st.tuples(st.fixed_dictionaries({o: grade for o in ids}), st.integers(1, 5)), min_size=1, max_size=10)
     )
     return ids, ballots, draw(st.binary(min_size=32, max_size=32))
 
@@ -1038,8 +1034,7 @@ def vectors_dir():
         if (candidate / "expected.json").is_file():
             return candidate
     pytest.skip(
-        "test vectors not found: looked in ../shared/specs/vectors (next to the repository) "
-        "and in tests/polls/vectors/"
+        "test vectors not found: looked in ../shared/specs/vectors (next to the repository) and in tests/polls/vectors/"
     )
 
 

@@ -7,7 +7,7 @@ under test can catch them.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from unittest import mock
 
 import pytest
@@ -21,7 +21,7 @@ from polls.core.signing import DST_BALLOT, DST_ELIGIBILITY
 from . import boardkit as K
 
 
-@lru_cache(maxsize=None)
+@cache
 def base(method_name: str = "approval", revote: str = "last-counts") -> K.Built:
     return K.build(method_name, revote=revote, voters=6, revotes=2, abstainers=1)
 
@@ -389,7 +389,7 @@ def test_a_bad_eligibility_list_fails_at_line_0(problem):
                           "member": "member"}[problem] in why  # fmt: skip
 
 
-@lru_cache(maxsize=None)
+@cache
 def eligibility_board() -> K.Built:
     return K.build("approval", voters=8, weights=[1, 2, 1, 3, 1, 1, 5, 1])
 
@@ -486,13 +486,13 @@ def test_deeply_nested_json_is_refused_not_crashed_on(depth):
 # --- Random mutations ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def fuzz_board() -> tuple[bytes, ...]:
     built = K.build("approval", voters=5, revotes=2, abstainers=1, seed_rng=7)
     return tuple(built.lines)
 
 
-@lru_cache(maxsize=None)
+@cache
 def foreign_lines() -> tuple[bytes, ...]:
     return tuple(K.build("approval", voters=3, revotes=1, seed_rng=8, poll="poll-test-1").lines)
 
@@ -555,9 +555,11 @@ def test_random_mutations_are_refused_and_never_crash(ops):
         assert report.errors and all(isinstance(why, str) and why for _, why in report.errors)
     # The exact fast paths (ballot lines, a secret poll's credential list, the setup's signed texts cut
     # from its line) and the generic checks must always agree.
-    with mock.patch.object(B, "_fast_ballot", lambda *args: None), mock.patch.object(
-        B, "_secret_credentials", lambda credentials: None
-    ), mock.patch.object(B, "_setup_signed_texts", lambda entry, text: None):
+    with (
+        mock.patch.object(B, "_fast_ballot", lambda *args: None),
+        mock.patch.object(B, "_secret_credentials", lambda credentials: None),
+        mock.patch.object(B, "_setup_signed_texts", lambda entry, text: None),
+    ):
         generic = B.verify_board(mutated)
     assert generic.errors == report.errors
 

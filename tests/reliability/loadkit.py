@@ -36,9 +36,16 @@ def post_ballot(base: str, public_id: str, body: dict, *, timeout: float = 30) -
     """POST one signed ballot as the page's script does (JSON, CSRF cookie and header)."""
     connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=timeout)
     try:
-        connection.request("POST", f"/polls/{public_id}/ballots", body=json.dumps(body).encode(), headers={
-            "Content-Type": "application/json", "Cookie": f"csrftoken={CSRF_TOKEN}", "X-CSRFToken": CSRF_TOKEN,
-        })
+        connection.request(
+            "POST",
+            f"/polls/{public_id}/ballots",
+            body=json.dumps(body).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "Cookie": f"csrftoken={CSRF_TOKEN}",
+                "X-CSRFToken": CSRF_TOKEN,
+            },
+        )
         response = connection.getresponse()
         raw = response.read()
         try:
@@ -73,6 +80,7 @@ def post_all(bases: list[str], public_id: str, bodies: list[dict], *, clients: i
 
 # The setup subprocess ----------------------------------------------------------------------------------------
 
+
 def _setup(voters: int, polls: int) -> dict:
     from datetime import timedelta
 
@@ -90,16 +98,28 @@ def _setup(voters: int, polls: int) -> dict:
     assembly = membership.create_assembly(name="Load assembly", visibility="public", creator=convenor, now=now)
     link = membership.create_join_link(assembly=assembly, by=convenor, now=now)
     for number in range(voters - 1):
-        person = create_account(email=f"voter{number}-{token}@example.org", password=None, display_name=f"Voter {number}")
+        person = create_account(
+            email=f"voter{number}-{token}@example.org", password=None, display_name=f"Voter {number}"
+        )
         membership.join_by_link(token=link.token, user=person, now=now)
     made = []
     for number in range(polls):
         poll = services.create_poll(
-            assembly=assembly, by=convenor, title=f"Load poll {number}", question="Which projects first?",
-            subject_type="motion", subject_refs=[], contributions=[],
+            assembly=assembly,
+            by=convenor,
+            title=f"Load poll {number}",
+            question="Which projects first?",
+            subject_type="motion",
+            subject_refs=[],
+            contributions=[],
             options=selectors.listed_options(["Solar co-op", "Seed library", "Repair café"]),
-            method={"kind": "approval", "min": 0, "max": 2}, secrecy="credential", revote="last-counts",
-            delivery="paper", opens_at=None, closes_at=now + timedelta(days=1), now=now,
+            method={"kind": "approval", "min": 0, "max": 2},
+            secrecy="credential",
+            revote="last-counts",
+            delivery="paper",
+            opens_at=None,
+            closes_at=now + timedelta(days=1),
+            now=now,
         )
         opened = services.open_poll(poll=poll, by=convenor, now=now)
         made.append({"id": poll.public_id, "fp": opened.poll.fingerprint, "codes": opened.paper_codes})

@@ -39,12 +39,16 @@ async def outcome(path: str, cookie: bytes | None):
 
 async def test_every_consumer_admits_exactly_the_roles_that_may_read():
     world = await database_sync_to_async(W.build_world)()
-    cookies = {role: None if role == "anonymous" else await database_sync_to_async(session_cookie)(world.people[role])
-               for role in W.ROLES}
+    cookies = {
+        role: None if role == "anonymous" else await database_sync_to_async(session_cookie)(world.people[role])
+        for role in W.ROLES
+    }
     paths = []
     for private, site in ((False, world.public), (True, world.private)):
-        paths += [("debate", private, f"/ws/debates/{site.debate.pk}/"),
-                  ("session", private, f"/ws/sessions/{site.session.pk}/")]
+        paths += [
+            ("debate", private, f"/ws/debates/{site.debate.pk}/"),
+            ("session", private, f"/ws/sessions/{site.session.pk}/"),
+        ]
     paths.append(("me", False, "/ws/me/"))
     wrong = []
     try:

@@ -65,28 +65,52 @@ CASES: dict[str, Case] = {
     # tests/deliberate/test_health.py.
     "healthz": Case(in_assembly=False, get=False),
     "home": Case(in_assembly=False),
-    "account_profile": Case(in_assembly=False, post={"display_name": "New name", "language": "",
-                                                      "notify_by_email": "never"}, writers=LOGGED_IN),
-    "set_language": Case(in_assembly=False, get=False, post={"language": "fr", "next": "/"}, writers=None,
-                         why="sets a cookie; a signed-in person's saved language is the account form's business"),
+    "account_profile": Case(
+        in_assembly=False,
+        post={"display_name": "New name", "language": "", "notify_by_email": "never"},
+        writers=LOGGED_IN,
+    ),
+    "set_language": Case(
+        in_assembly=False,
+        get=False,
+        post={"language": "fr", "next": "/"},
+        writers=None,
+        why="sets a cookie; a signed-in person's saved language is the account form's business",
+    ),
     "notifications": Case(in_assembly=False),
-    "notifications_read": Case(in_assembly=False, get=False, post={}, writers=None,
-                               why="changes something only for a person with unread notifications"),
-    "assembly_create": Case(in_assembly=False, post={"name": "A new assembly", "slug": "a-new-one", "description": "",
-                                                     "visibility": "public"}, writers=LOGGED_IN),
+    "notifications_read": Case(
+        in_assembly=False,
+        get=False,
+        post={},
+        writers=None,
+        why="changes something only for a person with unread notifications",
+    ),
+    "assembly_create": Case(
+        in_assembly=False,
+        post={"name": "A new assembly", "slug": "a-new-one", "description": "", "visibility": "public"},
+        writers=LOGGED_IN,
+    ),
     "my_contributions": Case(in_assembly=False),
     "voter_key": Case(in_assembly=False, post={"public_key": generate_board_key("k").public}, writers=LOGGED_IN),
-    "invitation_accept": Case(pk="invitation_token", post={}, writers=None,
-                              why="a capability for one address: tests/frontend/test_members_pages.py"),
+    "invitation_accept": Case(
+        pk="invitation_token",
+        post={},
+        writers=None,
+        why="a capability for one address: tests/frontend/test_members_pages.py",
+    ),
     "join_link": Case(pk="join_link_token", post={}, writers=frozenset({"other", "removed"})),
     # Assembly and members
     "assembly": Case(),
     "assembly_members": Case(),
-    "assembly_invite": Case(post={"email": "new.person@example.org", "role": "member"}, writers=frozenset({"convenor"})),
+    "assembly_invite": Case(
+        post={"email": "new.person@example.org", "role": "member"}, writers=frozenset({"convenor"})
+    ),
     "assembly_invitation_revoke": Case(pk="invitation", get=False, post={}, writers=frozenset({"convenor"})),
     "assembly_join_link_create": Case(get=False, post={}, writers=frozenset({"convenor"})),
     "assembly_join_link_revoke": Case(pk="join_link", get=False, post={}, writers=frozenset({"convenor"})),
-    "assembly_join_request": Case(pk="join_request", get=False, post={"accept": "yes"}, writers=frozenset({"convenor"})),
+    "assembly_join_request": Case(
+        pk="join_request", get=False, post={"accept": "yes"}, writers=frozenset({"convenor"})
+    ),
     "assembly_member_role": Case(get=False, post={"role": "observer"}, writers=frozenset({"convenor"})),
     "assembly_member_remove": Case(get=False, post={}, writers=frozenset({"convenor"})),
     "assembly_join": Case(post={"message": "May I join?"}, writers=frozenset({"other", "removed"})),
@@ -98,32 +122,66 @@ CASES: dict[str, Case] = {
     "space_phase": Case(get=False, post={"phase": "deliberation"}, writers=frozenset({"convenor"})),
     "propose": Case(post={"title": "A new item", "text": "Share the tools.", "submission_key": "fresh"}, writers=P),
     "roadmap": Case(),
-    "roadmap_import": Case(post={"text": factories.SMALL_ROADMAP, "reason": "again"}, writers=None,
-                           why="an assembly imports its roadmap once; the refusal is tested in tests/frontend"),
+    "roadmap_import": Case(
+        post={"text": factories.SMALL_ROADMAP, "reason": "again"},
+        writers=None,
+        why="an assembly imports its roadmap once; the refusal is tested in tests/frontend",
+    ),
     "roadmap_history": Case(),
     "roadmap_diff": Case(),
     "roadmap_version": Case(),
     "roadmap_export": Case(),
     "roadmap_editions": Case(),
-    "roadmap_edition_new": Case(post={"version": "2", "name": "Next edition", "notes": "Notes.", "action": "publish"},
-                                writers=frozenset({"convenor"})),
+    "roadmap_edition_new": Case(
+        post={"version": "2", "name": "Next edition", "notes": "Notes.", "action": "publish"},
+        writers=frozenset({"convenor"}),
+    ),
     "roadmap_edition": Case(),
     "roadmap_edition_export": Case(),
     "item": Case(),
-    "item_edit": Case(post={"text": "A clearer wording of the item.", "reason": "clarity"}, writers=frozenset({"convenor"})),
-    "amend_item": Case(post={"change": "edit", "text": "Another wording.", "title": "Wording", "base_version": "1",
-                             "submission_key": "fresh"}, writers=P),
+    "item_edit": Case(
+        post={"text": "A clearer wording of the item.", "reason": "clarity"}, writers=frozenset({"convenor"})
+    ),
+    "amend_item": Case(
+        post={
+            "change": "edit",
+            "text": "Another wording.",
+            "title": "Wording",
+            "base_version": "1",
+            "submission_key": "fresh",
+        },
+        writers=P,
+    ),
     "contribution": Case(pk="proposal"),
-    "contribution_edit": Case(pk="proposal", post={"title": "Retitled", "text": "Retold."}, writers=frozenset({"member"})),
-    "contribution_rebase": Case(pk="amendment", post={"text": "Rebased."}, writers=None,
-                                why="only an amendment in conflict can be rebased: tests/frontend/test_coconstruction_flow.py"),
-    "amend_proposal": Case(pk="proposal", post={"change": "edit", "text": "A better proposal.", "title": "",
-                                                "base_revision": "revision", "submission_key": "fresh"}, writers=P),
+    "contribution_edit": Case(
+        pk="proposal", post={"title": "Retitled", "text": "Retold."}, writers=frozenset({"member"})
+    ),
+    "contribution_rebase": Case(
+        pk="amendment",
+        post={"text": "Rebased."},
+        writers=None,
+        why="only an amendment in conflict can be rebased: tests/frontend/test_coconstruction_flow.py",
+    ),
+    "amend_proposal": Case(
+        pk="proposal",
+        post={
+            "change": "edit",
+            "text": "A better proposal.",
+            "title": "",
+            "base_revision": "revision",
+            "submission_key": "fresh",
+        },
+        writers=P,
+    ),
     "contribution_withdraw": Case(pk="proposal", get=False, post={}, writers=frozenset({"member"})),
     "contribution_support": Case(pk="proposal", get=False, post={}, writers=frozenset({"moderator", "convenor"})),
     "contribution_table": Case(pk="proposal", get=False, post={}, writers=frozenset({"convenor"})),
-    "contribution_decide": Case(pk="proposal", post={"outcome": "reject", "note": "Not now."}, writers=None,
-                                why="decides only a tabled text: tests/frontend/test_coconstruction_flow.py"),
+    "contribution_decide": Case(
+        pk="proposal",
+        post={"outcome": "reject", "note": "Not now."},
+        writers=None,
+        why="decides only a tabled text: tests/frontend/test_coconstruction_flow.py",
+    ),
     # Debates and live sessions
     "space_debate": Case(),
     "item_debate": Case(),
@@ -131,32 +189,62 @@ CASES: dict[str, Case] = {
     "debate": Case(pk="debate"),
     "debate_post": Case(pk="debate", get=False, post={"text": "One more point.", "stance": ""}, writers=P),
     "debate_message": Case(pk="debate"),
-    "debate_message_edit": Case(pk="debate", post={"text": "An edited point.", "stance": ""},
-                                writers=frozenset({"member"})),
+    "debate_message_edit": Case(
+        pk="debate", post={"text": "An edited point.", "stance": ""}, writers=frozenset({"member"})
+    ),
     "debate_message_delete": Case(pk="debate", post={}, writers=frozenset({"member"})),
     "debate_message_react": Case(pk="debate", get=False, post={"kind": "agree"}, writers=P),
     # Observers too may ask the moderators to look at a message; nobody flags their own (the member's here).
-    "debate_message_flag": Case(pk="debate", post={"reason": "Off topic."},
-                                writers=frozenset({"observer", "moderator", "convenor"})),
-    "debate_message_hide": Case(pk="debate", post={"reason": "Off topic."}, writers=frozenset({"moderator", "convenor"})),
-    "debate_message_restore": Case(pk="debate", post={"reason": "Fine."}, writers=None,
-                                   why="restores only a hidden message: tests/frontend/test_debates_pages.py"),
+    "debate_message_flag": Case(
+        pk="debate", post={"reason": "Off topic."}, writers=frozenset({"observer", "moderator", "convenor"})
+    ),
+    "debate_message_hide": Case(
+        pk="debate", post={"reason": "Off topic."}, writers=frozenset({"moderator", "convenor"})
+    ),
+    "debate_message_restore": Case(
+        pk="debate",
+        post={"reason": "Fine."},
+        writers=None,
+        why="restores only a hidden message: tests/frontend/test_debates_pages.py",
+    ),
     "moderation_log": Case(),
     "debate_mute": Case(post={"duration": "1h", "reason": "Flooding."}, writers=frozenset({"moderator", "convenor"})),
-    "debate_unmute": Case(post={"reason": "Calm again."}, writers=None,
-                          why="unmutes only a muted member: tests/frontend/test_debates_pages.py"),
+    "debate_unmute": Case(
+        post={"reason": "Calm again."},
+        writers=None,
+        why="unmutes only a muted member: tests/frontend/test_debates_pages.py",
+    ),
     "live_sessions": Case(),
-    "live_session_start": Case(post={"title": "Another session", "speaking_seconds": "120", "agenda": ["space"]},
-                               writers=frozenset({"convenor"})),
+    "live_session_start": Case(
+        post={"title": "Another session", "speaking_seconds": "120", "agenda": ["space"]},
+        writers=frozenset({"convenor"}),
+    ),
     "live_session": Case(pk="session"),
     "live_session_action": Case(pk="session", get=False, post={}, writers=P),
     # Polls
     "poll_list": Case(),
-    "poll_create": Case(post={"title": "Another poll", "question": "Shall we?", "subject": "motion", "kind": "yes-no-abstain",
-                              "threshold_num": "1", "threshold_den": "2", "base": "cast", "quorum": "0", "seats": "1",
-                              "approval_min": "0", "budget": "10", "max_score": "5", "grades": "Bad\nGood",
-                              "secrecy": "roll-call", "revote": "last-counts", "delivery": "email",
-                              "closes_at": "closes"}, writers=frozenset({"convenor"})),
+    "poll_create": Case(
+        post={
+            "title": "Another poll",
+            "question": "Shall we?",
+            "subject": "motion",
+            "kind": "yes-no-abstain",
+            "threshold_num": "1",
+            "threshold_den": "2",
+            "base": "cast",
+            "quorum": "0",
+            "seats": "1",
+            "approval_min": "0",
+            "budget": "10",
+            "max_score": "5",
+            "grades": "Bad\nGood",
+            "secrecy": "roll-call",
+            "revote": "last-counts",
+            "delivery": "email",
+            "closes_at": "closes",
+        },
+        writers=frozenset({"convenor"}),
+    ),
     "poll": Case(),
     "poll_open": Case(public_id="draft", get=False, post={}, writers=frozenset({"convenor"})),
     "poll_close": Case(get=False, post={}, writers=NOBODY),  # early only once everyone eligible has voted
@@ -178,6 +266,7 @@ CAPABILITIES = {"poll_vote_code", "poll_ballots", "invitation_accept", "join_lin
 
 def project_patterns():
     """(name, pattern) of every URL of the project itself (allauth's account pages are its own business)."""
+
     def walk(patterns):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
@@ -198,6 +287,7 @@ def test_every_url_pattern_has_a_case():
 
 # The world, built once per test module inside a transaction rolled back at the end ----------------------------
 
+
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
@@ -207,7 +297,8 @@ def world(django_db_setup, django_db_blocker):
             from assemblies.membership.services import membership
 
             _invitation, site.invitation_token = membership.invite(
-                assembly=site.assembly, by=built.people["convenor"], email="invited@example.org", now=timezone.now())
+                assembly=site.assembly, by=built.people["convenor"], email="invited@example.org", now=timezone.now()
+            )
         yield built
         transaction.set_rollback(True)
 
@@ -218,10 +309,15 @@ def kwargs_for(name: str, site, *, unknown: bool = False) -> dict:
     wanted = set(pattern.regex.groupindex)
     values = W.url_kwargs(site)
     objects = {
-        "proposal": site.proposal.pk, "amendment": site.amendment.pk, "debate": site.debate.pk,
-        "session": site.session.pk, "invitation": site.invitation.pk, "join_link": site.join_link.pk,
+        "proposal": site.proposal.pk,
+        "amendment": site.amendment.pk,
+        "debate": site.debate.pk,
+        "session": site.session.pk,
+        "invitation": site.invitation.pk,
+        "join_link": site.join_link.pk,
         "join_request": site.join_request.pk if site.join_request else 999_999,
-        "join_link_token": site.join_link.token, "invitation_token": getattr(site, "invitation_token", "x"),
+        "join_link_token": site.join_link.token,
+        "invitation_token": getattr(site, "invitation_token", "x"),
     }
     if case.pk in objects:
         values["pk"] = values["token"] = objects[case.pk]
@@ -262,9 +358,11 @@ def snapshot() -> str:
     of every row."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables "
-                           "WHERE relname <> 'django_session' AND n_tup_ins + n_tup_upd + n_tup_del > 0 "
-                           "ORDER BY relname")
+            cursor.execute(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables "
+                "WHERE relname <> 'django_session' AND n_tup_ins + n_tup_upd + n_tup_del > 0 "
+                "ORDER BY relname"
+            )
             return repr(cursor.fetchall())
     digest = hashlib.sha256()
     for model in apps.get_models(include_auto_created=True):
@@ -288,6 +386,7 @@ def attempt(client, method, url, data=None):
 
 # Every role, every view --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", W.ROLES)
 def test_every_view_answers_every_role_without_error_and_writes_only_for_those_allowed(world, role):
     client = client_for(world, role)
@@ -302,8 +401,9 @@ def test_every_view_answers_every_role_without_error_and_writes_only_for_those_a
             response, changed = attempt(client, "POST", url, post_data(name, site))
             assert response.status_code < 500, f"POST {name} as {role}: {response.status_code}"
             if case.writers is not None and changed != (role in case.writers):
-                wrong.append(f"{name}: {'changed' if changed else 'did not change'} the database "
-                             f"({response.status_code})")
+                wrong.append(
+                    f"{name}: {'changed' if changed else 'did not change'} the database ({response.status_code})"
+                )
             if changed is False and role == "anonymous":
                 assert response.status_code in (302, 400, 403, 404, 405), f"{name}: {response.status_code}"
     assert not wrong, f"as {role}:\n" + "\n".join(wrong)
@@ -335,8 +435,10 @@ def test_a_private_assembly_answers_outsiders_exactly_as_if_it_did_not_exist(wor
             unknown, _ = attempt(client, method, nowhere, data)
             body = normalised(response, url)
             if changed or response.status_code != unknown.status_code or response.status_code < 400:
-                leaks.append(f"{method} {name}: {response.status_code} (unknown: {unknown.status_code})"
-                             f"{' and wrote' if changed else ''}")
+                leaks.append(
+                    f"{method} {name}: {response.status_code} (unknown: {unknown.status_code})"
+                    f"{' and wrote' if changed else ''}"
+                )
             elif body != normalised(unknown, nowhere):
                 leaks.append(f"{method} {name}: the page differs from an unknown address's")
             elif any(title.encode() in body for title in site.names):

@@ -26,12 +26,22 @@ from .test_bad_input import FEW, json_values, text
 # Frames ----------------------------------------------------------------------------------------------------
 
 frames = st.one_of(
-    st.fixed_dictionaries({"type": st.sampled_from(["since", "post", "ping", "refresh", "pong", "nope", ""])},
-                          optional={"last_id": json_values, "at": json_values, "text": json_values,
-                                    "stance": json_values, "reply_to": json_values}).map(json.dumps),
+    st.fixed_dictionaries(
+        {"type": st.sampled_from(["since", "post", "ping", "refresh", "pong", "nope", ""])},
+        optional={
+            "last_id": json_values,
+            "at": json_values,
+            "text": json_values,
+            "stance": json_values,
+            "reply_to": json_values,
+        },
+    ).map(json.dumps),
     json_values.map(json.dumps),
     text,
-    st.binary(max_size=50), st.just("x" * 20_000), st.just('{"type": "since", "last_id": 1e400}'), st.just('{"type": "since", "at": 99999999999999999}'),
+    st.binary(max_size=50),
+    st.just("x" * 20_000),
+    st.just('{"type": "since", "last_id": 1e400}'),
+    st.just('{"type": "since", "at": 99999999999999999}'),
 )
 
 
@@ -45,8 +55,9 @@ def test_every_consumer_answers_hostile_frames_with_an_error_frame_and_stays_ope
     w = build_world()
     from django.utils import timezone
 
-    session = live_sessions.start_session(assembly=w.assembly, by=w.convenor, title="Session", debates=[w.debate],
-                                          now=timezone.now())
+    session = live_sessions.start_session(
+        assembly=w.assembly, by=w.convenor, title="Session", debates=[w.debate], now=timezone.now()
+    )
     cookie = session_cookie(w.ana)
     paths = [f"/ws/debates/{w.debate.pk}/", f"/ws/sessions/{session.pk}/", "/ws/me/"]
     count = database_sync_to_async(lambda: Message.objects.count())

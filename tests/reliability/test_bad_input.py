@@ -24,20 +24,48 @@ from polls.models import BoardLine
 from .test_access_matrix import CASES, attempt, post_data, url_of, world  # noqa: F401  (world: the fixture)
 
 # Modest and reproducible: CI runs the same examples every time, and keeps no example database.
-FEW = settings(max_examples=6, derandomize=True, database=None, deadline=None,
-               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FEW = settings(
+    max_examples=6,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 HOSTILE_TEXTS = [
-    "", " ", "\x00", "a\x00b", "\r\n", "0", "-1", "1.5", "1e309", "NaN", "99999999999999999999999", "١٢٣",
-    "\u202egnp.exe", "' OR 1=1 --", "<script>alert(1)</script>", "../../../etc/passwd", "%00", "\ufeff",
-    "x" * 70_000, "🗳️" * 500,
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\r\n",
+    "0",
+    "-1",
+    "1.5",
+    "1e309",
+    "NaN",
+    "99999999999999999999999",
+    "١٢٣",
+    "\u202egnp.exe",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "../../../etc/passwd",
+    "%00",
+    "\ufeff",
+    "x" * 70_000,
+    "🗳️" * 500,
 ]
 text = st.one_of(st.sampled_from(HOSTILE_TEXTS), st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
 value = st.one_of(text, st.lists(text, min_size=2, max_size=3))
 
 POST_VIEWS = sorted(name for name, case in CASES.items() if case.post is not None and name != "poll_ballots")
-WRITERS_TO_TRY = {"contribution_edit": "member", "contribution_withdraw": "member", "debate_message_edit": "member",
-                  "debate_message_delete": "member", "join_link": "other", "assembly_join": "other"}
+WRITERS_TO_TRY = {
+    "contribution_edit": "member",
+    "contribution_withdraw": "member",
+    "debate_message_edit": "member",
+    "debate_message_delete": "member",
+    "join_link": "other",
+    "assembly_join": "other",
+}
 
 
 def hostile_forms(name):
@@ -45,7 +73,9 @@ def hostile_forms(name):
     fields = sorted(CASES[name].post)
     return st.fixed_dictionaries({}, optional={field: value for field in fields}).flatmap(
         lambda known: st.dictionaries(text.filter(lambda k: 0 < len(k) < 30), value, max_size=2).map(
-            lambda extra: {**extra, **known}))
+            lambda extra: {**extra, **known}
+        )
+    )
 
 
 def says_why(response) -> bool:
@@ -53,8 +83,9 @@ def says_why(response) -> bool:
         stored = list(get_messages(response.wsgi_request))
         return any(m.level_tag == "error" for m in stored) or "/accounts/login/" in response["Location"]
     page = response.content.decode(errors="replace")
-    return response.status_code in (404, 405) or any(mark in page for mark in ('role="alert"', 'class="error',
-                                                                                  'class="errors', '"error"'))
+    return response.status_code in (404, 405) or any(
+        mark in page for mark in ('role="alert"', 'class="error', 'class="errors', '"error"')
+    )
 
 
 @pytest.mark.django_db
@@ -86,7 +117,9 @@ def test_hostile_form_posts_never_fail_and_refusals_write_nothing(world, name): 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8)
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=8,
+)
 
 
 @pytest.mark.django_db
@@ -100,14 +133,21 @@ def test_hostile_ballots_posted_as_json_are_refused_with_a_reason_and_append_not
     bodies = st.one_of(
         st.binary(max_size=200),
         json_values.map(lambda v: json.dumps(v).encode()),
-        st.sampled_from(sorted(valid)).flatmap(lambda key: json_values.map(
-            lambda v: json.dumps({**valid, key: v}).encode())),
+        st.sampled_from(sorted(valid)).flatmap(
+            lambda key: json_values.map(lambda v: json.dumps({**valid, key: v}).encode())
+        ),
         st.just(json.dumps(valid).encode()),  # a well-formed ballot of a key that is not on the list
-        st.just(b'{"a": 1, "a": 2}'), st.just(b"1.5"), st.just(b"[" * 5000), st.just(b"x" * 70_000),
+        st.just(b'{"a": 1, "a": 2}'),
+        st.just(b"1.5"),
+        st.just(b"[" * 5000),
+        st.just(b"x" * 70_000),
     )
 
     @settings(FEW, max_examples=40)
-    @given(body=bodies, content_type=st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded"]))
+    @given(
+        body=bodies,
+        content_type=st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded"]),
+    )
     def check(body, content_type):
         response = client.post(url, body, content_type=content_type)
         assert 400 <= response.status_code < 500, (response.status_code, body[:80])

@@ -45,8 +45,11 @@ DUPLICATE = "This ballot is already on the board"
 def site():
     # Every client posts from 127.0.0.1, as a hall on one address: the per-address limit (tested in
     # tests/deliberate/test_hardening.py) would answer most of them 429.
-    with live_site(servers=2, setup=("-m", "tests.reliability.loadkit", "setup", str(VOTERS), "2"),
-                   extra_env={"DELIBERATE_CASTS_PER_ADDRESS_PER_MINUTE": "100000"}) as running:
+    with live_site(
+        servers=2,
+        setup=("-m", "tests.reliability.loadkit", "setup", str(VOTERS), "2"),
+        extra_env={"DELIBERATE_CASTS_PER_ADDRESS_PER_MINUTE": "100000"},
+    ) as running:
         yield running
 
 
@@ -56,8 +59,9 @@ def ballots(poll: dict, *, firsts: int, revotes: int, duplicates: int, seed: int
     rng = random.Random(seed)
     keys = [derive_credential(code, poll["id"]) for code in poll["codes"][:firsts]]
     distinct = [B.make_ballot_body(poll["id"], poll["fp"], key, rng.choice(CHOICES), signer="voter") for key in keys]
-    distinct += [B.make_ballot_body(poll["id"], poll["fp"], key, rng.choice(CHOICES), signer="voter")
-                 for key in keys[:revotes]]
+    distinct += [
+        B.make_ballot_body(poll["id"], poll["fp"], key, rng.choice(CHOICES), signer="voter") for key in keys[:revotes]
+    ]
     submissions = distinct + rng.sample(distinct, duplicates)
     rng.shuffle(submissions)
     return distinct, submissions
@@ -98,8 +102,23 @@ def close_and_verify(site, poll: dict, receipts: list[dict], tmp_path, *, voters
         path = tmp_path / f"receipt-{receipt['seq']}.json"
         path.write_text(json.dumps(receipt))
         receipt_files += ["--receipt", str(path)]
-    result = subprocess.run([sys.executable, "-m", "polls.verify", str(board), "--board-key", site.data["board_key"],
-                             "--json", "--workers", "1", *receipt_files], cwd=ROOT, capture_output=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "polls.verify",
+            str(board),
+            "--board-key",
+            site.data["board_key"],
+            "--json",
+            "--workers",
+            "1",
+            *receipt_files,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
     report = json.loads(result.stdout)
     assert report["valid"] and not report["open"]
@@ -118,7 +137,9 @@ def test_500_concurrent_casts_lose_nothing_and_count_each_ballot_once(site, tmp_
     answers = post_all(site.bases, poll["id"], submissions, clients=CLIENTS)
 
     statuses = Counter(answer.status for answer in answers)
-    assert statuses == {201: 400, 409: 100}, f"{statuses}; failures: {[(a.status, a.data, a.failure) for a in answers if a.status not in (201, 409)][:3]}"
+    assert statuses == {201: 400, 409: 100}, (
+        f"{statuses}; failures: {[(a.status, a.data, a.failure) for a in answers if a.status not in (201, 409)][:3]}"
+    )
     assert all(DUPLICATE in answer.data["error"] for answer in answers if answer.status == 409)
     accepted = Counter(submissions[a.index]["nonce"] for a in answers if a.status == 201)
     assert len(accepted) == len(distinct) and set(accepted.values()) == {1}, "each signed ballot is accepted once"

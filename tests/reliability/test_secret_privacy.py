@@ -87,7 +87,7 @@ class Listener(threading.Thread):
         while not self.stopping:
             try:
                 self.events.append(await asyncio.wait_for(layer.receive(channel), timeout=0.5))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
         for group in self.groups:
             await layer.group_discard(group, channel)
@@ -139,11 +139,20 @@ def test_no_code_and_no_member_credential_link_in_the_database_the_logs_or_the_c
     client = Client()
     client.force_login(members[3])
     client.get(vote_url)
-    body = B.make_ballot_body(poll.public_id, poll.fingerprint, services.derive_credential(codes[3], poll.public_id),
-                              ["repair-cafe", "solar-co-op"], signer="voter")
+    body = B.make_ballot_body(
+        poll.public_id,
+        poll.fingerprint,
+        services.derive_credential(codes[3], poll.public_id),
+        ["repair-cafe", "solar-co-op"],
+        signer="voter",
+    )
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(reverse("poll_ballots", args=[poll.public_id]), json.dumps(body),
-                               content_type="application/json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+        response = client.post(
+            reverse("poll_ballots", args=[poll.public_id]),
+            json.dumps(body),
+            content_type="application/json",
+            HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+        )
     assert response.status_code == 201
     touched = " ".join(q["sql"] for q in queries.captured_queries)
     assert "deliberate_user" not in touched and "django_session" not in touched

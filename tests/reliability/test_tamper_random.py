@@ -36,7 +36,9 @@ def real_boards():
     assembly, convenor, members, _observer = K.world(6)
     secret = K.make_poll(assembly, convenor, kind="approval", secrecy="credential", delivery="paper")
     secret, codes = K.open_poll(secret, convenor)
-    receipts = {secret.public_id: [], }
+    receipts = {
+        secret.public_id: [],
+    }
     rng = random.Random(SEED)
     for code in codes + codes[:3]:  # three revotes
         choice = sorted(rng.sample(["repair-cafe", "seed-library", "solar-co-op"], rng.randint(0, 2)))
@@ -44,8 +46,12 @@ def real_boards():
     roll = K.make_poll(assembly, convenor, kind="score")
     roll, _none = K.open_poll(roll, convenor)
     receipts[roll.public_id] = [
-        services.cast_roll_call(poll=roll, user=person, choice={o: rng.randint(0, 4) for o in
-                                                                ["repair-cafe", "seed-library", "solar-co-op"]}, now=K.now())
+        services.cast_roll_call(
+            poll=roll,
+            user=person,
+            choice={o: rng.randint(0, 4) for o in ["repair-cafe", "seed-library", "solar-co-op"]},
+            now=K.now(),
+        )
         for person in [convenor, *members]
     ]
     return [K.close(secret), K.close(roll)], receipts
@@ -57,6 +63,7 @@ def refused(lines, receipts=(), **kwargs) -> bool:
 
 
 # Mutations of the published file, without the board key -------------------------------------------------------
+
 
 def flip_byte(lines, rng, other):
     index = rng.randrange(len(lines))
@@ -84,7 +91,7 @@ def insert_foreign_line(lines, rng, other):
 
 
 def truncate(lines, rng, other):
-    del lines[rng.randrange(1, len(lines)):]
+    del lines[rng.randrange(1, len(lines)) :]
 
 
 def change_result_count(lines, rng, other):
@@ -99,8 +106,11 @@ def change_ballot_choice(lines, rng, other):
     index = rng.choice([i for i, line in enumerate(lines) if b'"type":"ballot"' in line])
     entry = json.loads(lines[index])
     choice = entry["body"]["choice"]
-    entry["body"]["choice"] = {k: (v + 1) % 5 for k, v in choice.items()} if isinstance(choice, dict) else (
-        [] if choice else ["seed-library"])
+    entry["body"]["choice"] = (
+        {k: (v + 1) % 5 for k, v in choice.items()}
+        if isinstance(choice, dict)
+        else ([] if choice else ["seed-library"])
+    )
     lines[index] = canonical_bytes(entry) + b"\n"
 
 
@@ -114,11 +124,22 @@ def break_framing(lines, rng, other):
     lines[index] = lines[index][:-1] + rng.choice([b"\r\n", b" \n", b"", b"\n\n"])
 
 
-UNSIGNED = [flip_byte, delete_line, swap_lines, duplicate_line, insert_foreign_line, truncate, change_result_count,
-            change_ballot_choice, reserialise, break_framing]
+UNSIGNED = [
+    flip_byte,
+    delete_line,
+    swap_lines,
+    duplicate_line,
+    insert_foreign_line,
+    truncate,
+    change_result_count,
+    change_ballot_choice,
+    reserialise,
+    break_framing,
+]
 
 
 # Mutations by a dishonest server that re-signs and re-chains (voters hold receipts) ----------------------------
+
 
 def _ballot_indexes(entries):
     return [i for i, e in enumerate(entries) if e["type"] == "ballot"]
@@ -162,15 +183,29 @@ def forged_roll_call_ballot(entries, rng, other):
         return resigned_ballot_dropped(entries, rng, other)
     index = rng.choice(_ballot_indexes(entries))
     body = entries[index]["body"]
-    member = next(m for m in other["poll"].eligible_voters.all()
-                  if B.public_b64u(services.custodial_key(other["poll"], m.pk)) == body["cred"])
-    entries[index]["body"] = B.make_ballot_body(body["poll"], body["fp"], services.custodial_key(other["poll"], member.pk),
-                                                {k: 0 for k in body["choice"]}, signer="server")
+    member = next(
+        m
+        for m in other["poll"].eligible_voters.all()
+        if B.public_b64u(services.custodial_key(other["poll"], m.pk)) == body["cred"]
+    )
+    entries[index]["body"] = B.make_ballot_body(
+        body["poll"],
+        body["fp"],
+        services.custodial_key(other["poll"], member.pk),
+        {k: 0 for k in body["choice"]},
+        signer="server",
+    )
     return BK.rechain(entries, services.board_key(), seed=other["seed"])
 
 
-RESIGNED = [resigned_result_change, resigned_ballot_dropped, resigned_ballots_swapped, resigned_ballot_replayed,
-            resigned_setup_change, forged_roll_call_ballot]
+RESIGNED = [
+    resigned_result_change,
+    resigned_ballot_dropped,
+    resigned_ballots_swapped,
+    resigned_ballot_replayed,
+    resigned_setup_change,
+    forged_roll_call_ballot,
+]
 
 
 def test_the_verifier_refuses_every_one_of_200_random_mutations_of_real_boards():
@@ -203,6 +238,7 @@ def test_the_verifier_refuses_every_one_of_200_random_mutations_of_real_boards()
 
 # The same board, edited in the database: `verify_poll` ---------------------------------------------------------
 
+
 def verify_poll(public_id) -> tuple[int, str]:
     out, err = StringIO(), StringIO()
     try:
@@ -224,22 +260,29 @@ def _flip(data: bytes, rng) -> bytes:
 
 
 DATABASE_EDITS = {
-    "line bytes": lambda poll, line, rng: _sql("UPDATE polls_boardline SET data = %s WHERE id = %s",
-                                               [_flip(bytes(line.data), rng), line.pk]),
-    "entry hash column": lambda poll, line, rng: _sql("UPDATE polls_boardline SET entry_hash = %s WHERE id = %s",
-                                                      ["0" * 64, line.pk]),
-    "tracker column": lambda poll, line, rng: _sql("UPDATE polls_boardline SET tracker = %s WHERE id = %s",
-                                                   ["AAAA-AAAA-AAAA-AAAA-AAAA", line.pk]),
+    "line bytes": lambda poll, line, rng: _sql(
+        "UPDATE polls_boardline SET data = %s WHERE id = %s", [_flip(bytes(line.data), rng), line.pk]
+    ),
+    "entry hash column": lambda poll, line, rng: _sql(
+        "UPDATE polls_boardline SET entry_hash = %s WHERE id = %s", ["0" * 64, line.pk]
+    ),
+    "tracker column": lambda poll, line, rng: _sql(
+        "UPDATE polls_boardline SET tracker = %s WHERE id = %s", ["AAAA-AAAA-AAAA-AAAA-AAAA", line.pk]
+    ),
     "credential column": lambda poll, line, rng: _sql(
         "UPDATE polls_boardline SET cred = (SELECT cred FROM polls_boardline b WHERE b.poll_id = %s AND b.type = "
-        "'ballot' AND b.cred <> %s ORDER BY b.seq LIMIT 1) WHERE id = %s", [poll.pk, line.cred, line.pk]),
+        "'ballot' AND b.cred <> %s ORDER BY b.seq LIMIT 1) WHERE id = %s",
+        [poll.pk, line.cred, line.pk],
+    ),
     "line deleted": lambda poll, line, rng: _sql("DELETE FROM polls_boardline WHERE id = %s", [line.pk]),
     "poll head": lambda poll, line, rng: _sql("UPDATE polls_poll SET head = %s WHERE id = %s", ["1" * 64, poll.pk]),
-    "ballot count": lambda poll, line, rng: _sql("UPDATE polls_poll SET ballot_count = ballot_count - 1 WHERE id = %s",
-                                                 [poll.pk]),
+    "ballot count": lambda poll, line, rng: _sql(
+        "UPDATE polls_poll SET ballot_count = ballot_count - 1 WHERE id = %s", [poll.pk]
+    ),
     "stored result": lambda poll, line, rng: _sql(
         "UPDATE polls_poll SET result = %s WHERE id = %s",
-        [json.dumps(dict(poll.result, counted=poll.result["counted"] + 1)), poll.pk]),
+        [json.dumps(dict(poll.result, counted=poll.result["counted"] + 1)), poll.pk],
+    ),
 }
 
 
@@ -257,6 +300,7 @@ def test_verify_poll_names_an_edit_made_directly_in_the_database(edit):
 
 # The roadmap's version chain, edited in the database: `verify_roadmap` -------------------------------------------
 
+
 def roadmap_with_history():
     from django.utils import timezone
 
@@ -268,8 +312,9 @@ def roadmap_with_history():
     assembly = factories.assembly(convenor, roadmap_text=factories.SMALL_ROADMAP)
     for number, ref in enumerate(["DIG-1", "POL-2", "DIG-3"]):
         item = Item.objects.get(roadmap__assembly=assembly, ref=ref)
-        roadmap.edit_item(item=item, text=f"A clearer wording, take {number}.", by=convenor, reason="clarity",
-                          now=timezone.now())
+        roadmap.edit_item(
+            item=item, text=f"A clearer wording, take {number}.", by=convenor, reason="clarity", now=timezone.now()
+        )
     return assembly
 
 
@@ -291,38 +336,60 @@ def _row(assembly, rng):
 
 
 def _smuggle_item(assembly, version):
-    _sql("INSERT INTO assemblies_item (roadmap_id, ref, space_id) SELECT roadmap_id, 'DIG-99', space_id FROM "
-         "assemblies_item WHERE roadmap_id = %s LIMIT 1", [version.roadmap_id])
-    _sql("INSERT INTO assemblies_versionitem (version_id, item_id, space_id, position, text, priority) "
-         "SELECT %s, id, space_id, 999, 'Smuggled in.', NULL FROM assemblies_item WHERE roadmap_id = %s AND ref = 'DIG-99'",
-         [version.pk, version.roadmap_id])
+    _sql(
+        "INSERT INTO assemblies_item (roadmap_id, ref, space_id) SELECT roadmap_id, 'DIG-99', space_id FROM "
+        "assemblies_item WHERE roadmap_id = %s LIMIT 1",
+        [version.roadmap_id],
+    )
+    _sql(
+        "INSERT INTO assemblies_versionitem (version_id, item_id, space_id, position, text, priority) "
+        "SELECT %s, id, space_id, 999, 'Smuggled in.', NULL FROM assemblies_item WHERE roadmap_id = %s AND ref = 'DIG-99'",  # noqa: E501
+        [version.pk, version.roadmap_id],
+    )
 
 
 ROADMAP_EDITS = {
-    "document byte": lambda a, rng: (lambda v: _sql(
-        "UPDATE assemblies_roadmapversion SET document = %s WHERE id = %s", [_flip(bytes(v.document), rng), v.pk]))(
-        _version(a, rng)),
-    "document re-serialised": lambda a, rng: (lambda v: _sql(
-        "UPDATE assemblies_roadmapversion SET document = %s WHERE id = %s",
-        [json.dumps(json.loads(bytes(v.document)), indent=1).encode(), v.pk]))(_version(a, rng)),
-    "content hash": lambda a, rng: (lambda v: _sql(
-        "UPDATE assemblies_roadmapversion SET content_hash = %s WHERE id = %s",
-        [format(rng.getrandbits(256), "064x"), v.pk]))(_version(a, rng)),
-    "parent hash": lambda a, rng: (lambda v: _sql(
-        "UPDATE assemblies_roadmapversion SET parent_hash = %s WHERE id = %s",
-        [format(rng.getrandbits(256), "064x"), v.pk]))(_version(a, rng, not_first=True)),
-    "parent link cut": lambda a, rng: (lambda v: _sql(
-        "UPDATE assemblies_roadmapversion SET parent_id = NULL WHERE id = %s", [v.pk]))(_version(a, rng, not_first=True)),
-    "version number": lambda a, rng: (lambda v: _sql(
-        "UPDATE assemblies_roadmapversion SET number = number + 10 WHERE id = %s", [v.pk]))(_version(a, rng)),
-    "item text": lambda a, rng: (lambda r: _sql(
-        "UPDATE assemblies_versionitem SET text = %s WHERE id = %s", [r.text + " Forged.", r.pk]))(_row(a, rng)),
-    "item priority": lambda a, rng: (lambda r: _sql(
-        "UPDATE assemblies_versionitem SET priority = %s WHERE id = %s", [(r.priority or 0) + 1, r.pk]))(_row(a, rng)),
-    "item order": lambda a, rng: (lambda r: _sql(
-        "UPDATE assemblies_versionitem SET position = position + 100 WHERE id = %s", [r.pk]))(_row(a, rng)),
-    "item deleted": lambda a, rng: (lambda r: _sql(
-        "DELETE FROM assemblies_versionitem WHERE id = %s", [r.pk]))(_row(a, rng)),
+    "document byte": lambda a, rng: (
+        lambda v: _sql(
+            "UPDATE assemblies_roadmapversion SET document = %s WHERE id = %s", [_flip(bytes(v.document), rng), v.pk]
+        )
+    )(_version(a, rng)),
+    "document re-serialised": lambda a, rng: (
+        lambda v: _sql(
+            "UPDATE assemblies_roadmapversion SET document = %s WHERE id = %s",
+            [json.dumps(json.loads(bytes(v.document)), indent=1).encode(), v.pk],
+        )
+    )(_version(a, rng)),
+    "content hash": lambda a, rng: (
+        lambda v: _sql(
+            "UPDATE assemblies_roadmapversion SET content_hash = %s WHERE id = %s",
+            [format(rng.getrandbits(256), "064x"), v.pk],
+        )
+    )(_version(a, rng)),
+    "parent hash": lambda a, rng: (
+        lambda v: _sql(
+            "UPDATE assemblies_roadmapversion SET parent_hash = %s WHERE id = %s",
+            [format(rng.getrandbits(256), "064x"), v.pk],
+        )
+    )(_version(a, rng, not_first=True)),
+    "parent link cut": lambda a, rng: (
+        lambda v: _sql("UPDATE assemblies_roadmapversion SET parent_id = NULL WHERE id = %s", [v.pk])
+    )(_version(a, rng, not_first=True)),
+    "version number": lambda a, rng: (
+        lambda v: _sql("UPDATE assemblies_roadmapversion SET number = number + 10 WHERE id = %s", [v.pk])
+    )(_version(a, rng)),
+    "item text": lambda a, rng: (
+        lambda r: _sql("UPDATE assemblies_versionitem SET text = %s WHERE id = %s", [r.text + " Forged.", r.pk])
+    )(_row(a, rng)),
+    "item priority": lambda a, rng: (
+        lambda r: _sql("UPDATE assemblies_versionitem SET priority = %s WHERE id = %s", [(r.priority or 0) + 1, r.pk])
+    )(_row(a, rng)),
+    "item order": lambda a, rng: (
+        lambda r: _sql("UPDATE assemblies_versionitem SET position = position + 100 WHERE id = %s", [r.pk])
+    )(_row(a, rng)),
+    "item deleted": lambda a, rng: (lambda r: _sql("DELETE FROM assemblies_versionitem WHERE id = %s", [r.pk]))(
+        _row(a, rng)
+    ),
     "item inserted": lambda a, rng: _smuggle_item(a, _version(a, rng)),
 }
 

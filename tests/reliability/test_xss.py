@@ -53,10 +53,10 @@ PAYLOADS = [
     '<a href="&#106;avascript:alert(15)">fifteen</a> <a href="&#x6A;avascript&colon;alert(15)">f</a>',
     '<form action="https://evil.example/"><button formaction="javascript:alert(16)">go</button></form>',
     '<meta http-equiv="refresh" content="0;url=javascript:alert(17)"><base href="https://evil.example/">',
-    "<style>body{background:url(javascript:alert(18))}</style><div style=\"x:expression(alert(18))\">",
-    "<body onload=alert(19)><object data=\"javascript:alert(19)\"></object><embed src=javascript:alert(19)>",
-    "[twenty](vbscript:msgbox(20)) <a href=\"vbscript:msgbox(20)\">v</a> <x onmouseover=alert(20)>",
-    "`<script>alert(21)</script>` <noscript><p title=\"</noscript><img src=x onerror=alert(21)>\"></noscript>",
+    '<style>body{background:url(javascript:alert(18))}</style><div style="x:expression(alert(18))">',
+    '<body onload=alert(19)><object data="javascript:alert(19)"></object><embed src=javascript:alert(19)>',
+    '[twenty](vbscript:msgbox(20)) <a href="vbscript:msgbox(20)">v</a> <x onmouseover=alert(20)>',
+    '`<script>alert(21)</script>` <noscript><p title="</noscript><img src=x onerror=alert(21)>"></noscript>',
     '<input autofocus onfocus=alert(22)> <video><source onerror="alert(22)"></video>',
 ]
 SHORT = [p for p in PAYLOADS if len(p) <= 60]
@@ -94,13 +94,17 @@ class Inspector(HTMLParser):
             self.in_script = True
         if tag in FORBIDDEN_ELEMENTS:
             self.problems.append(f"a <{tag}> element")
-        if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh" and (
-                "url" in (attributes.get("content") or "").lower()):
+        if (
+            tag == "meta"
+            and (attributes.get("http-equiv") or "").lower() == "refresh"
+            and ("url" in (attributes.get("content") or "").lower())
+        ):
             self.problems.append("a meta refresh to an address")
         if tag == "style":
             self.problems.append("a style element")
-        if tag in ("form", "button", "input") and re.match(r"\s*https?://", attributes.get("action")
-                                                           or attributes.get("formaction") or ""):
+        if tag in ("form", "button", "input") and re.match(
+            r"\s*https?://", attributes.get("action") or attributes.get("formaction") or ""
+        ):
             self.problems.append(f"a form posting elsewhere: {attrs}")
         for name, value in attrs:
             if name.startswith("on"):
@@ -129,9 +133,16 @@ def inspect(page: str) -> list[str]:
 
 
 def test_the_inspector_finds_what_it_looks_for():
-    for bad in ["<script>x()</script>", '<img src=x onerror="x()">', '<a href=" JaVa&#x09;script:x()">a</a>',
-                "<iframe></iframe>", '<form action="https://evil.example/">', '<div style="background:url(x)">',
-                '<meta http-equiv="Refresh" content="0;url=javascript:x()">', '<noscript><b onclick=x()>']:
+    for bad in [
+        "<script>x()</script>",
+        '<img src=x onerror="x()">',
+        '<a href=" JaVa&#x09;script:x()">a</a>',
+        "<iframe></iframe>",
+        '<form action="https://evil.example/">',
+        '<div style="background:url(x)">',
+        '<meta http-equiv="Refresh" content="0;url=javascript:x()">',
+        "<noscript><b onclick=x()>",
+    ]:
         assert inspect(bad), bad
     assert not inspect('<script src="/static/app.123.js" defer></script><a href="/a/x/">ok</a>')
 
@@ -144,28 +155,55 @@ def hostile_world(index: int):
     people["anonymous"] = W.AnonymousUser()
     for person in people.values():
         if person.is_authenticated:
-            update_account(user=person, display_name=f"{short} {person.name}"[:80], language="",
-                           notify_by_email="never")
-    roadmap_text = (f"# {prefix}roadmap\n\n{EVERYTHING}\n\n## {prefix}digital {{#DIG}}\n\n"
-                    f"1. {prefix}first item\n2. {EVERYTHING.replace(chr(10) * 2, ' ')}\n3. Third.\n\n"
-                    f"## {prefix}policy {{#POL}}\n\n1. One.\n")
-    site = W.build_site(people, name=f"{prefix}Forum"[-120:], visibility="public", text_prefix=prefix,
-                        description=EVERYTHING, roadmap_text=roadmap_text)
+            update_account(
+                user=person, display_name=f"{short} {person.name}"[:80], language="", notify_by_email="never"
+            )
+    roadmap_text = (
+        f"# {prefix}roadmap\n\n{EVERYTHING}\n\n## {prefix}digital {{#DIG}}\n\n"
+        f"1. {prefix}first item\n2. {EVERYTHING.replace(chr(10) * 2, ' ')}\n3. Third.\n\n"
+        f"## {prefix}policy {{#POL}}\n\n1. One.\n"
+    )
+    site = W.build_site(
+        people,
+        name=f"{prefix}Forum"[-120:],
+        visibility="public",
+        text_prefix=prefix,
+        description=EVERYTHING,
+        roadmap_text=roadmap_text,
+    )
     now = timezone.now()
     convenor, member = people["convenor"], people["member"]
     long_message = debates.post_message(debate=site.debate, author=member, text=EVERYTHING, now=now)
     debates.hide_message(message=long_message, by=people["moderator"], reason=prefix[:300], now=now)
     debates.flag(message=site.message, user=people["observer"], reason=prefix[:300], now=now)
-    debates.mute_member(assembly=site.assembly, by=convenor, member=site.target, until=now + timedelta(hours=1),
-                        reason=prefix[:300], now=now)
+    debates.mute_member(
+        assembly=site.assembly,
+        by=convenor,
+        member=site.target,
+        until=now + timedelta(hours=1),
+        reason=prefix[:300],
+        now=now,
+    )
     other = factories.user(f"{short} applicant"[:80])
     membership.request_to_join(assembly=site.assembly, user=other, message=EVERYTHING, now=now)
     labels = [f"{payload} {n}"[:300] for n, payload in enumerate(PAYLOADS)]
     poll = poll_services.create_poll(
-        assembly=site.assembly, by=convenor, title=prefix, question=EVERYTHING, subject_type="election",
-        subject_refs=[], contributions=[], options=poll_selectors.listed_options(labels),
-        method={"kind": "approval", "min": 0, "max": 3}, secrecy="roll-call", revote="last-counts", delivery="",
-        opens_at=None, closes_at=now + timedelta(days=1), now=now)
+        assembly=site.assembly,
+        by=convenor,
+        title=prefix,
+        question=EVERYTHING,
+        subject_type="election",
+        subject_refs=[],
+        contributions=[],
+        options=poll_selectors.listed_options(labels),
+        method={"kind": "approval", "min": 0, "max": 3},
+        secrecy="roll-call",
+        revote="last-counts",
+        delivery="",
+        opens_at=None,
+        closes_at=now + timedelta(days=1),
+        now=now,
+    )
     poll = poll_services.open_poll(poll=poll, by=convenor, now=now).poll
     option = poll.options[0]["id"]
     poll_services.cast_roll_call(poll=poll, user=member, choice=[option], now=now)
@@ -173,14 +211,26 @@ def hostile_world(index: int):
     # Every group of payloads in the titles of a proposal and a poll, listed on the space and polls pages.
     space = site.assembly.spaces.get(code="DIG")
     for title in TITLE_GROUPS:
-        contributions.propose(space=space, author=member, title=title, text=title, submission_key=factories.submission_key(),
-                              now=now)
+        contributions.propose(
+            space=space, author=member, title=title, text=title, submission_key=factories.submission_key(), now=now
+        )
         poll_services.create_poll(
-            assembly=site.assembly, by=convenor, title=title, question=title, subject_type="motion", subject_refs=[],
-            contributions=[], options=poll_selectors.yes_no_abstain_options(),
+            assembly=site.assembly,
+            by=convenor,
+            title=title,
+            question=title,
+            subject_type="motion",
+            subject_refs=[],
+            contributions=[],
+            options=poll_selectors.yes_no_abstain_options(),
             method={"kind": "yes-no-abstain", "threshold": {"num": 1, "den": 2}, "base": "cast", "quorum": 0},
-            secrecy="roll-call", revote="last-counts", delivery="", opens_at=None, closes_at=now + timedelta(days=1),
-            now=now)
+            secrecy="roll-call",
+            revote="last-counts",
+            delivery="",
+            opens_at=None,
+            closes_at=now + timedelta(days=1),
+            now=now,
+        )
     item = Item.objects.get(roadmap__assembly=site.assembly, ref="DIG-1")
     return people, site, poll, item
 
@@ -191,14 +241,16 @@ def hostile_world(index: int):
 def test_payloads_in_every_user_text_field_render_inert_on_every_page(index):
     people, site, poll, item = hostile_world(index)
     pages = {name: url_of(name, site) for name, case in CASES.items() if case.get}
-    pages.update({
-        "hostile poll": reverse("poll", args=[poll.public_id]),
-        "hostile results": reverse("poll_results", args=[poll.public_id]),
-        "hostile board": reverse("poll_board", args=[poll.public_id]),
-        "hostile vote": reverse("poll_vote", args=[poll.public_id]),
-        "item history": reverse("item", args=[site.slug, item.ref]),
-        "diff": reverse("roadmap_diff", args=[site.slug]) + "?from=1&to=2",
-    })
+    pages.update(
+        {
+            "hostile poll": reverse("poll", args=[poll.public_id]),
+            "hostile results": reverse("poll_results", args=[poll.public_id]),
+            "hostile board": reverse("poll_board", args=[poll.public_id]),
+            "hostile vote": reverse("poll_vote", args=[poll.public_id]),
+            "item history": reverse("item", args=[site.slug, item.ref]),
+            "diff": reverse("roadmap_diff", args=[site.slug]) + "?from=1&to=2",
+        }
+    )
     found, shown = [], 0
     for role in ("anonymous", "convenor"):
         client = Client()

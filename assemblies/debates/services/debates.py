@@ -68,10 +68,15 @@ def posts_per_minute() -> int:
 
 # Debates ----------------------------------------------------------------------------------------------
 
-def subject_key(*, space: Space | None = None, item: Item | None = None, contribution: Contribution | None = None,
-                poll=None) -> str:
-    subjects = [(kind, value) for kind, value in
-                (("space", space), ("item", item), ("contribution", contribution), ("poll", poll)) if value is not None]
+
+def subject_key(
+    *, space: Space | None = None, item: Item | None = None, contribution: Contribution | None = None, poll=None
+) -> str:
+    subjects = [
+        (kind, value)
+        for kind, value in (("space", space), ("item", item), ("contribution", contribution), ("poll", poll))
+        if value is not None
+    ]
     if len(subjects) != 1:
         raise InvalidInput(_("A debate is about exactly one subject."))
     kind, value = subjects[0]
@@ -92,8 +97,14 @@ def _assembly_and_space(*, space, item, contribution, poll) -> tuple[Assembly, S
     return poll.assembly, None
 
 
-def debate_for(*, space: Space | None = None, item: Item | None = None, contribution: Contribution | None = None,
-               poll=None, now: datetime) -> Debate:
+def debate_for(
+    *,
+    space: Space | None = None,
+    item: Item | None = None,
+    contribution: Contribution | None = None,
+    poll=None,
+    now: datetime,
+) -> Debate:
     """The debate of one subject, created the first time it is asked for (concurrent first asks get
     the same debate: the subject key is unique)."""
     key = subject_key(space=space, item=item, contribution=contribution, poll=poll)
@@ -105,6 +116,7 @@ def debate_for(*, space: Space | None = None, item: Item | None = None, contribu
 
 
 # Fragments and events -----------------------------------------------------------------------------------
+
 
 def fragment_languages(assembly: Assembly) -> list[str]:
     known = dict(settings.LANGUAGES)
@@ -145,13 +157,16 @@ def _publish(kind: str, message: Message) -> None:
 
 def _locked(message: Message) -> Message:
     """The message again, under a row lock, with what its fragment shows."""
-    locked = Message.objects.select_for_update(of=("self",)).select_related(
-        "author", "debate__assembly", "debate__space"
-    ).get(pk=message.pk)
+    locked = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("author", "debate__assembly", "debate__space")
+        .get(pk=message.pk)
+    )
     return locked
 
 
 # Posting ----------------------------------------------------------------------------------------------
+
 
 def _clean_stance(stance: str | None) -> str:
     stance = (stance or "").strip()
@@ -183,8 +198,9 @@ def _spend_post_allowance(author, now: datetime) -> None:
         )
 
 
-def post_message(*, debate: Debate, author, text: str, stance: str = "", reply_to: Message | None = None,
-                 now: datetime) -> Message:
+def post_message(
+    *, debate: Debate, author, text: str, stance: str = "", reply_to: Message | None = None, now: datetime
+) -> Message:
     """Post a message (Markdown source, sanitised when rendered) in a debate, optionally in reply to one
     of its messages. Refuses non-participants, observers, muted members, closed spaces, empty or
     oversized text, and members past their allowance of posts per minute."""
@@ -196,9 +212,14 @@ def post_message(*, debate: Debate, author, text: str, stance: str = "", reply_t
     _spend_post_allowance(author, now)
     with transaction.atomic():
         message = Message.objects.create(
-            debate=debate, author=author, text=text, stance=stance, reply_to=reply_to,
+            debate=debate,
+            author=author,
+            text=text,
+            stance=stance,
+            reply_to=reply_to,
             thread_id=(reply_to.thread_id or reply_to.pk) if reply_to is not None else None,
-            created_at=now, changed_at=now,
+            created_at=now,
+            changed_at=now,
         )
         message.debate = debate
         _publish("debate.message", message)
@@ -216,8 +237,12 @@ def edit_message(*, message: Message, editor, text: str, stance: str | None = No
             return message
         number = message.revisions.count() + 1
         MessageRevision.objects.create(
-            message=message, number=number, text=message.text, stance=message.stance,
-            written_at=message.edited_at or message.created_at, replaced_at=now,
+            message=message,
+            number=number,
+            text=message.text,
+            stance=message.stance,
+            written_at=message.edited_at or message.created_at,
+            replaced_at=now,
         )
         message.text, message.stance = text, stance
         message.edited_at = message.changed_at = now
@@ -241,6 +266,7 @@ def delete_message(*, message: Message, by, now: datetime) -> Message:
 
 
 # Reactions and flags ----------------------------------------------------------------------------------
+
 
 def _recount(message: Message) -> None:
     counts = {kind: 0 for kind in Reaction.Kind.values}
@@ -291,8 +317,12 @@ def toggle_reaction(*, message: Message, user, kind: str, now: datetime) -> bool
 
 
 def _moderators(assembly: Assembly) -> list:
-    return [m.user for m in Membership.objects.filter(
-        assembly=assembly, role__in=(Role.CONVENOR, Role.MODERATOR)).select_related("user")]
+    return [
+        m.user
+        for m in Membership.objects.filter(assembly=assembly, role__in=(Role.CONVENOR, Role.MODERATOR)).select_related(
+            "user"
+        )
+    ]
 
 
 def flag(*, message: Message, user, reason: str = "", now: datetime) -> Flag:
@@ -306,9 +336,12 @@ def flag(*, message: Message, user, reason: str = "", now: datetime) -> Flag:
             created = Flag.objects.create(message=message, user=user, reason=reason, created_at=now)
             if Flag.objects.filter(message=message).count() == 1:
                 notify(
-                    users=_moderators(assembly), assembly=assembly, kind="message_flagged",
+                    users=_moderators(assembly),
+                    assembly=assembly,
+                    kind="message_flagged",
                     text=_("A message was flagged in %(assembly)s.") % {"assembly": assembly.name},
-                    url=reverse("debate_message", args=[assembly.slug, message.debate_id, message.pk]), now=now,
+                    url=reverse("debate_message", args=[assembly.slug, message.debate_id, message.pk]),
+                    now=now,
                 )
     except IntegrityError:
         raise NotAllowed(_("You already flagged this message.")) from None
@@ -317,8 +350,18 @@ def flag(*, message: Message, user, reason: str = "", now: datetime) -> Flag:
 
 # Moderation -------------------------------------------------------------------------------------------
 
-def _append_to_log(*, assembly: Assembly, actor, action: str, reason: str, now: datetime,
-                   message: Message | None = None, target=None, until: datetime | None = None) -> ModerationEntry:
+
+def _append_to_log(
+    *,
+    assembly: Assembly,
+    actor,
+    action: str,
+    reason: str,
+    now: datetime,
+    message: Message | None = None,
+    target=None,
+    until: datetime | None = None,
+) -> ModerationEntry:
     """Append an entry to the assembly's moderation log; must run inside the caller's transaction."""
     # The assembly row lock serialises appends: two moderators acting at once get consecutive numbers.
     Assembly.objects.select_for_update().filter(pk=assembly.pk).first()
@@ -326,20 +369,41 @@ def _append_to_log(*, assembly: Assembly, actor, action: str, reason: str, now: 
     number = last.number + 1 if last else 1
     previous_hash = last.entry_hash if last else ""
     document = moderation_log.entry_document(
-        assembly=assembly.pk, number=number, action=action, actor=actor.pk,
-        message=message.pk if message is not None else None, target=target.pk if target is not None else None,
-        reason=reason, until=format_time(until) if until is not None else None, created_at=format_time(now),
+        assembly=assembly.pk,
+        number=number,
+        action=action,
+        actor=actor.pk,
+        message=message.pk if message is not None else None,
+        target=target.pk if target is not None else None,
+        reason=reason,
+        until=format_time(until) if until is not None else None,
+        created_at=format_time(now),
         previous_hash=previous_hash,
     )
     data = moderation_log.canonical_bytes(document)
     entry = ModerationEntry.objects.create(
-        assembly=assembly, number=number, actor=actor, action=action, message=message, target=target,
-        reason=reason, until=until, created_at=now, document=data, entry_hash=moderation_log.entry_hash(data),
+        assembly=assembly,
+        number=number,
+        actor=actor,
+        action=action,
+        message=message,
+        target=target,
+        reason=reason,
+        until=until,
+        created_at=now,
+        document=data,
+        entry_hash=moderation_log.entry_hash(data),
         previous_hash=previous_hash,
     )
     # The audit log lists every act of the assembly's officers in one place; it points at this entry.
-    audit.record(assembly=assembly, actor=actor, action=f"moderation.{action}", target=message or target, now=now,
-                 details={"entry": number, "reason": reason, "until": format_time(until) if until is not None else None})
+    audit.record(
+        assembly=assembly,
+        actor=actor,
+        action=f"moderation.{action}",
+        target=message or target,
+        now=now,
+        details={"entry": number, "reason": reason, "until": format_time(until) if until is not None else None},
+    )
     return entry
 
 
@@ -357,12 +421,22 @@ def hide_message(*, message: Message, by, reason: str, now: datetime) -> Message
         message.hidden_at = message.changed_at = now
         message.hidden_by, message.hidden_reason = by, reason
         message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "changed_at"])
-        _append_to_log(assembly=assembly, actor=by, action=ModerationEntry.Action.HIDE, message=message,
-                       target=message.author, reason=reason, now=now)
+        _append_to_log(
+            assembly=assembly,
+            actor=by,
+            action=ModerationEntry.Action.HIDE,
+            message=message,
+            target=message.author,
+            reason=reason,
+            now=now,
+        )
         notify(
-            users=[message.author], assembly=assembly, kind="message_hidden",
+            users=[message.author],
+            assembly=assembly,
+            kind="message_hidden",
             text=_("A moderator hid your message: %(reason)s") % {"reason": reason},
-            url=reverse("debate_message", args=[assembly.slug, message.debate_id, message.pk]), now=now,
+            url=reverse("debate_message", args=[assembly.slug, message.debate_id, message.pk]),
+            now=now,
         )
         _publish("debate.hidden", message)
     return message
@@ -379,8 +453,15 @@ def restore_message(*, message: Message, by, reason: str = "", now: datetime) ->
         message.hidden_at, message.hidden_by, message.hidden_reason = None, None, ""
         message.changed_at = now
         message.save(update_fields=["hidden_at", "hidden_by", "hidden_reason", "changed_at"])
-        _append_to_log(assembly=assembly, actor=by, action=ModerationEntry.Action.RESTORE, message=message,
-                       target=message.author, reason=reason, now=now)
+        _append_to_log(
+            assembly=assembly,
+            actor=by,
+            action=ModerationEntry.Action.RESTORE,
+            message=message,
+            target=message.author,
+            reason=reason,
+            now=now,
+        )
         _publish("debate.restored", message)
     return message
 
@@ -398,12 +479,22 @@ def mute_member(*, assembly: Assembly, by, member, until: datetime, reason: str,
         membership = Membership.objects.select_for_update().get(assembly=assembly, user=member)
         membership.muted_until = until
         membership.save(update_fields=["muted_until"])
-        _append_to_log(assembly=assembly, actor=by, action=ModerationEntry.Action.MUTE, target=member,
-                       reason=reason, until=until, now=now)
+        _append_to_log(
+            assembly=assembly,
+            actor=by,
+            action=ModerationEntry.Action.MUTE,
+            target=member,
+            reason=reason,
+            until=until,
+            now=now,
+        )
         notify(
-            users=[member], assembly=assembly, kind="member_muted",
+            users=[member],
+            assembly=assembly,
+            kind="member_muted",
             text=_("A moderator muted you in %(assembly)s: %(reason)s") % {"assembly": assembly.name, "reason": reason},
-            url=assembly.get_absolute_url(), now=now,
+            url=assembly.get_absolute_url(),
+            now=now,
         )
         revoke_member_sockets(assembly=assembly, user=member)
     membership_rules.forget_memberships(member)
@@ -419,10 +510,9 @@ def unmute_member(*, assembly: Assembly, by, member, reason: str = "", now: date
             raise NotAllowed(_("This person is not muted."))
         membership.muted_until = None
         membership.save(update_fields=["muted_until"])
-        _append_to_log(assembly=assembly, actor=by, action=ModerationEntry.Action.UNMUTE, target=member,
-                       reason=reason, now=now)
+        _append_to_log(
+            assembly=assembly, actor=by, action=ModerationEntry.Action.UNMUTE, target=member, reason=reason, now=now
+        )
         revoke_member_sockets(assembly=assembly, user=member)
     membership_rules.forget_memberships(member)
     return membership
-
-

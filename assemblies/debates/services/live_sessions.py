@@ -45,6 +45,7 @@ Status = SpeakerRequest.Status
 
 # Polls on the agenda ------------------------------------------------------------------------------------
 
+
 def polls_of_debates(debates) -> dict[int, Poll]:
     """The poll each debate is about, by debate id: a poll's own debate shows that poll; a proposal's or
     amendment's debate shows the poll that decides it (an open one first, then a draft, then the
@@ -61,10 +62,18 @@ def polls_of_debates(debates) -> dict[int, Poll]:
         for poll in Poll.objects.filter(pk__in=by_poll):
             found[by_poll[poll.pk]] = poll
     if by_contribution:
-        rank = Case(When(poll__status=Poll.Status.OPEN, then=Value(0)),
-                    When(poll__status=Poll.Status.DRAFT, then=Value(1)), default=Value(2), output_field=IntegerField())
-        links = (Poll.contributions.through.objects.filter(contribution_id__in=list(by_contribution))
-                 .select_related("poll").annotate(rank=rank).order_by("rank", "-poll__created_at", "-poll_id"))
+        rank = Case(
+            When(poll__status=Poll.Status.OPEN, then=Value(0)),
+            When(poll__status=Poll.Status.DRAFT, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        links = (
+            Poll.contributions.through.objects.filter(contribution_id__in=list(by_contribution))
+            .select_related("poll")
+            .annotate(rank=rank)
+            .order_by("rank", "-poll__created_at", "-poll_id")
+        )
         for link in links:
             found.setdefault(by_contribution[link.contribution_id], link.poll)
     return found
@@ -108,6 +117,7 @@ def _point_poll(point: AgendaPoint) -> Poll:
 
 # The panel ----------------------------------------------------------------------------------------------
 
+
 def panel_context(session: LiveSession, *, now: datetime) -> dict:
     """What everyone sees of a session: its agenda and current point (with the poll it is about), who
     speaks and the time left, and the queue. At most five queries."""
@@ -119,8 +129,11 @@ def panel_context(session: LiveSession, *, now: datetime) -> dict:
         point.poll = polls.get(point.debate_id)
         if point.poll is not None:
             point.poll.accepting = point.poll.accepts_ballots_at(now)
-    requests = list(session.speaker_requests.filter(status__in=[Status.WAITING, Status.SPEAKING])
-                    .select_related("user").order_by("raised_at", "pk"))
+    requests = list(
+        session.speaker_requests.filter(status__in=[Status.WAITING, Status.SPEAKING])
+        .select_related("user")
+        .order_by("raised_at", "pk")
+    )
     speaking = next((request for request in requests if request.status == Status.SPEAKING), None)
     left = None
     if speaking is not None:
@@ -156,8 +169,12 @@ def _publish(session: LiveSession, *, now: datetime) -> None:
     languages = fragment_languages(session.assembly)
     with translation.override(languages[0]):
         context = panel_context(session, now=now)
-        event = {"type": "session.update", "session": session.pk, "html": render_to_string(PANEL_TEMPLATE, context),
-                 "poll": context["poll"].pk if context["poll"] is not None and session.ended_at is None else None}
+        event = {
+            "type": "session.update",
+            "session": session.pk,
+            "html": render_to_string(PANEL_TEMPLATE, context),
+            "poll": context["poll"].pk if context["poll"] is not None and session.ended_at is None else None,
+        }
     if len(languages) > 1:
         event["html_i18n"] = {code: panel_html(session, now=now, language=code) for code in languages[1:]}
     publish(session.group, event)
@@ -169,8 +186,10 @@ def _locked(session: LiveSession) -> LiveSession:
 
 # Running a session --------------------------------------------------------------------------------------
 
-def start_session(*, assembly: Assembly, by, title: str, debates: list[Debate], speaking_seconds: int = 120,
-                  now: datetime) -> LiveSession:
+
+def start_session(
+    *, assembly: Assembly, by, title: str, debates: list[Debate], speaking_seconds: int = 120, now: datetime
+) -> LiveSession:
     """A convenor opens a session on an agenda of the assembly's debates (in that order) and chairs it."""
     require(rules.can_run_session(by, assembly))
     title = clean_text(title, field="title", max_length=200)
@@ -178,22 +197,31 @@ def start_session(*, assembly: Assembly, by, title: str, debates: list[Debate], 
         raise InvalidInput(_("Speaking time is between 15 seconds and an hour."), field="speaking_seconds")
     debates = list(dict.fromkeys(debates))
     if not debates or len(debates) > AGENDA_MAX:
-        raise InvalidInput(_("Put between one and %(max)d points on the agenda.") % {"max": AGENDA_MAX},
-                           field="agenda")
+        raise InvalidInput(_("Put between one and %(max)d points on the agenda.") % {"max": AGENDA_MAX}, field="agenda")
     if any(debate.assembly_id != assembly.pk for debate in debates):
         raise InvalidInput(_("The agenda can only hold this assembly's debates."), field="agenda")
     with transaction.atomic():
-        session = LiveSession.objects.create(assembly=assembly, title=title, chair=by,
-                                             speaking_seconds=speaking_seconds, started_at=now)
-        points = AgendaPoint.objects.bulk_create([
-            AgendaPoint(session=session, position=number, debate=debate,
-                        title=selectors_debates.subject_title(debate)[:300])
-            for number, debate in enumerate(debates, start=1)
-        ])
+        session = LiveSession.objects.create(
+            assembly=assembly, title=title, chair=by, speaking_seconds=speaking_seconds, started_at=now
+        )
+        points = AgendaPoint.objects.bulk_create(
+            [
+                AgendaPoint(
+                    session=session, position=number, debate=debate, title=selectors_debates.subject_title(debate)[:300]
+                )
+                for number, debate in enumerate(debates, start=1)
+            ]
+        )
         session.current_point = points[0]
         session.save(update_fields=["current_point"])
-        audit.record(assembly=assembly, actor=by, action=audit.Action.SESSION_START, target=session,
-                     details={"agenda": len(points)}, now=now)
+        audit.record(
+            assembly=assembly,
+            actor=by,
+            action=audit.Action.SESSION_START,
+            target=session,
+            details={"agenda": len(points)},
+            now=now,
+        )
         _publish(session, now=now)
     return session
 
@@ -213,7 +241,8 @@ def raise_hand(*, session: LiveSession, user, now: datetime) -> SpeakerRequest:
 def lower_hand(*, session: LiveSession, user, now: datetime) -> None:
     with transaction.atomic():
         lowered = SpeakerRequest.objects.filter(session=session, user=user, status=Status.WAITING).update(
-            status=Status.WITHDRAWN, ended_at=now)
+            status=Status.WITHDRAWN, ended_at=now
+        )
         if not lowered:
             raise NotAllowed(_("Your hand is not raised."))
         _publish(session, now=now)
@@ -223,8 +252,7 @@ def _end_speaking(session: LiveSession, now: datetime) -> None:
     SpeakerRequest.objects.filter(session=session, status=Status.SPEAKING).update(status=Status.DONE, ended_at=now)
 
 
-def give_floor(*, session: LiveSession, by, request: SpeakerRequest | None = None,
-               now: datetime) -> SpeakerRequest:
+def give_floor(*, session: LiveSession, by, request: SpeakerRequest | None = None, now: datetime) -> SpeakerRequest:
     """The chair gives the floor to someone in the queue (the first one when none is named); whoever
     was speaking is done. The timer starts now."""
     with transaction.atomic():
@@ -233,13 +261,22 @@ def give_floor(*, session: LiveSession, by, request: SpeakerRequest | None = Non
         waiting = SpeakerRequest.objects.select_for_update().filter(session=session, status=Status.WAITING)
         chosen = (waiting.filter(pk=request.pk) if request is not None else waiting.order_by("raised_at", "pk")).first()
         if chosen is None:
-            raise NotAllowed(_("Nobody is waiting for the floor.") if request is None
-                             else _("This person is no longer waiting for the floor."))
+            raise NotAllowed(
+                _("Nobody is waiting for the floor.")
+                if request is None
+                else _("This person is no longer waiting for the floor.")
+            )
         _end_speaking(session, now)
         chosen.status, chosen.given_at = Status.SPEAKING, now
         chosen.save(update_fields=["status", "given_at"])
-        audit.record(assembly=session.assembly, actor=by, action=audit.Action.SESSION_FLOOR, target=session,
-                     details={"speaker": chosen.user.name}, now=now)
+        audit.record(
+            assembly=session.assembly,
+            actor=by,
+            action=audit.Action.SESSION_FLOOR,
+            target=session,
+            details={"speaker": chosen.user.name},
+            now=now,
+        )
         _publish(session, now=now)
     return chosen
 
@@ -266,8 +303,14 @@ def move_to(*, session: LiveSession, by, point: AgendaPoint, now: datetime) -> L
             raise InvalidInput(_("This point is not on the session's agenda."), field="point")
         session.current_point = point
         session.save(update_fields=["current_point"])
-        audit.record(assembly=session.assembly, actor=by, action=audit.Action.SESSION_MOVE, target=session,
-                     details={"point": point.title}, now=now)
+        audit.record(
+            assembly=session.assembly,
+            actor=by,
+            action=audit.Action.SESSION_MOVE,
+            target=session,
+            details={"point": point.title},
+            now=now,
+        )
         _publish(session, now=now)
     return session
 
@@ -278,7 +321,8 @@ def end_session(*, session: LiveSession, by, now: datetime) -> LiveSession:
         require(rules.can_chair(by, session))
         _end_speaking(session, now)
         SpeakerRequest.objects.filter(session=session, status=Status.WAITING).update(
-            status=Status.WITHDRAWN, ended_at=now)
+            status=Status.WITHDRAWN, ended_at=now
+        )
         session.ended_at = now
         session.save(update_fields=["ended_at"])
         audit.record(assembly=session.assembly, actor=by, action=audit.Action.SESSION_END, target=session, now=now)
@@ -301,8 +345,12 @@ def open_point_poll(*, session: LiveSession, by, point: AgendaPoint, now: dateti
             raise InvalidInput(_("This point is not on the session's agenda."), field="point")
         poll = _point_poll(point)
         if poll.is_secret and poll.delivery == Poll.Delivery.PAPER:
-            raise NotAllowed(_("The voting codes of this poll are printed on paper: open it from its own page, "
-                               "which shows them once."))
+            raise NotAllowed(
+                _(
+                    "The voting codes of this poll are printed on paper: open it from its own page, "
+                    "which shows them once."
+                )
+            )
         try:
             opened = poll_services.open_poll(poll=poll, by=by, now=now)
         except poll_services.PollError as error:

@@ -23,15 +23,19 @@ def send_invitation(*, invitation: Invitation, token: str, base_url: str) -> str
     assembly = invitation.assembly
     inviter = invitation.invited_by.name if invitation.invited_by else settings.DELIBERATE_SITE_NAME
     subject = _("[%(site)s] Invitation to join %(assembly)s") % {
-        "site": settings.DELIBERATE_SITE_NAME, "assembly": assembly.name,
+        "site": settings.DELIBERATE_SITE_NAME,
+        "assembly": assembly.name,
     }
     body = _(
         "%(inviter)s invites you to join %(assembly)s as %(role)s.\n\n"
         "Open this link to accept (it works once, until %(expires)s):\n%(url)s\n\n"
         "If you did not expect this invitation, you can ignore this email."
     ) % {
-        "inviter": inviter, "assembly": assembly.name, "role": invitation.get_role_display().lower(),
-        "expires": invitation.expires_at.strftime("%Y-%m-%d"), "url": url,
+        "inviter": inviter,
+        "assembly": assembly.name,
+        "role": invitation.get_role_display().lower(),
+        "expires": invitation.expires_at.strftime("%Y-%m-%d"),
+        "url": url,
     }
     send_mail(subject[:150], body, None, [invitation.email], fail_silently=True)
     return url

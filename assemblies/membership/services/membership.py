@@ -43,8 +43,14 @@ def _token_hash(token: str) -> str:
 
 
 def create_assembly(
-    *, name: str, slug: str = "", description: str = "", visibility: str = Assembly.Visibility.PUBLIC,
-    languages: list[str] | None = None, creator, now: datetime,
+    *,
+    name: str,
+    slug: str = "",
+    description: str = "",
+    visibility: str = Assembly.Visibility.PUBLIC,
+    languages: list[str] | None = None,
+    creator,
+    now: datetime,
 ) -> Assembly:
     """Create an assembly whose creator is its first convenor."""
     name = clean_text(name, field="name", max_length=120)
@@ -58,12 +64,21 @@ def create_assembly(
     try:
         with transaction.atomic():
             assembly = Assembly.objects.create(
-                name=name, slug=slug, description=clean_text(description, field="description", required=False),
-                visibility=visibility, languages=languages, created_at=now,
+                name=name,
+                slug=slug,
+                description=clean_text(description, field="description", required=False),
+                visibility=visibility,
+                languages=languages,
+                created_at=now,
             )
             Membership.objects.create(assembly=assembly, user=creator, role=Role.CONVENOR, joined_at=now)
-            audit.record(assembly=assembly, actor=creator, action=audit.Action.ASSEMBLY_CREATE,
-                         details={"visibility": visibility}, now=now)
+            audit.record(
+                assembly=assembly,
+                actor=creator,
+                action=audit.Action.ASSEMBLY_CREATE,
+                details={"visibility": visibility},
+                now=now,
+            )
     except IntegrityError:
         raise InvalidInput(_("The short name “%(slug)s” is taken.") % {"slug": slug}, field="slug") from None
     rules.forget_memberships(creator)
@@ -96,11 +111,22 @@ def invite(*, assembly: Assembly, by, email: str, role: str = Role.MEMBER, now: 
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            assembly=assembly, email=email, role=role, token_hash=_token_hash(token), invited_by=by,
-            created_at=now, expires_at=now + INVITATION_LIFETIME,
+            assembly=assembly,
+            email=email,
+            role=role,
+            token_hash=_token_hash(token),
+            invited_by=by,
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
         )
-        audit.record(assembly=assembly, actor=by, action=audit.Action.MEMBER_INVITE, target=invitation,
-                     details={"role": role}, now=now)
+        audit.record(
+            assembly=assembly,
+            actor=by,
+            action=audit.Action.MEMBER_INVITE,
+            target=invitation,
+            details={"role": role},
+            now=now,
+        )
     return invitation, token
 
 
@@ -133,16 +159,29 @@ def revoke_invitation(*, invitation: Invitation, by, now: datetime) -> None:
     require(rules.can_manage_members(by, invitation.assembly))
     with transaction.atomic():
         if Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(revoked_at=now):
-            audit.record(assembly=invitation.assembly, actor=by, action=audit.Action.INVITATION_REVOKE,
-                         target=invitation, now=now)
+            audit.record(
+                assembly=invitation.assembly,
+                actor=by,
+                action=audit.Action.INVITATION_REVOKE,
+                target=invitation,
+                now=now,
+            )
 
 
 def create_join_link(*, assembly: Assembly, by, now: datetime) -> JoinLink:
     require(rules.can_manage_members(by, assembly))
     with transaction.atomic():
-        link = JoinLink.objects.create(assembly=assembly, token=secrets.token_urlsafe(24), created_by=by, created_at=now)
-        audit.record(assembly=assembly, actor=by, action=audit.Action.JOIN_LINK_CREATE, target=link,
-                     details={"role": link.role}, now=now)
+        link = JoinLink.objects.create(
+            assembly=assembly, token=secrets.token_urlsafe(24), created_by=by, created_at=now
+        )
+        audit.record(
+            assembly=assembly,
+            actor=by,
+            action=audit.Action.JOIN_LINK_CREATE,
+            target=link,
+            details={"role": link.role},
+            now=now,
+        )
     return link
 
 
@@ -176,9 +215,12 @@ def request_to_join(*, assembly: Assembly, user, message: str = "", now: datetim
         raise NotAllowed(_("You already asked to join; a convenor will answer.")) from None
     convenors = [m.user for m in assembly.memberships.filter(role=Role.CONVENOR).select_related("user")]
     notify(
-        users=convenors, assembly=assembly, kind="join_request",
+        users=convenors,
+        assembly=assembly,
+        kind="join_request",
         text=_("%(name)s asks to join %(assembly)s.") % {"name": user.name, "assembly": assembly.name},
-        url=reverse("assembly_members", args=[assembly.slug]), now=now,
+        url=reverse("assembly_members", args=[assembly.slug]),
+        now=now,
     )
     return join_request
 
@@ -195,21 +237,38 @@ def decide_join_request(*, join_request: JoinRequest, by, accept: bool, now: dat
         join_request.save(update_fields=["status", "decided_by", "decided_at"])
         if accept:
             _add_member(assembly=join_request.assembly, user=join_request.user, role=Role.MEMBER, now=now)
-        audit.record(assembly=join_request.assembly, actor=by, target=join_request, now=now,
-                     action=audit.Action.JOIN_REQUEST_ACCEPT if accept else audit.Action.JOIN_REQUEST_REFUSE)
+        audit.record(
+            assembly=join_request.assembly,
+            actor=by,
+            target=join_request,
+            now=now,
+            action=audit.Action.JOIN_REQUEST_ACCEPT if accept else audit.Action.JOIN_REQUEST_REFUSE,
+        )
     assembly = join_request.assembly
     notify(
-        users=[join_request.user], assembly=assembly, kind="join_request_decided",
-        text=(_("You are now a member of %(assembly)s.") if accept
-              else _("Your request to join %(assembly)s was declined.")) % {"assembly": assembly.name},
-        url=assembly.get_absolute_url(), now=now,
+        users=[join_request.user],
+        assembly=assembly,
+        kind="join_request_decided",
+        text=(
+            _("You are now a member of %(assembly)s.")
+            if accept
+            else _("Your request to join %(assembly)s was declined.")
+        )
+        % {"assembly": assembly.name},
+        url=assembly.get_absolute_url(),
+        now=now,
     )
     return join_request
 
 
 def _other_convenors(assembly: Assembly, user) -> int:
     # Locks the other convenors' rows (FOR UPDATE cannot be combined with COUNT).
-    return len(assembly.memberships.select_for_update().filter(role=Role.CONVENOR).exclude(user=user).values_list("pk", flat=True))
+    return len(
+        assembly.memberships.select_for_update()
+        .filter(role=Role.CONVENOR)
+        .exclude(user=user)
+        .values_list("pk", flat=True)
+    )
 
 
 def set_role(*, assembly: Assembly, by, member, role: str, now: datetime) -> Membership:
@@ -224,8 +283,14 @@ def set_role(*, assembly: Assembly, by, member, role: str, now: datetime) -> Mem
         if membership.role == Role.CONVENOR and role != Role.CONVENOR and not _other_convenors(assembly, member):
             raise LastConvenor(_("The assembly needs at least one convenor: name another one first."))
         if membership.role != role:
-            audit.record(assembly=assembly, actor=by, action=audit.Action.MEMBER_ROLE, target=member,
-                         details={"from": membership.role, "to": role}, now=now)
+            audit.record(
+                assembly=assembly,
+                actor=by,
+                action=audit.Action.MEMBER_ROLE,
+                target=member,
+                details={"from": membership.role, "to": role},
+                now=now,
+            )
         membership.role = role
         membership.save(update_fields=["role"])
         if role == Role.OBSERVER:

@@ -48,8 +48,12 @@ def _send(user, notifications: list[Notification]) -> None:
         subject = f"[{settings.DELIBERATE_SITE_NAME}] " + (
             notifications[0].text if len(notifications) == 1 else translation.gettext("Your daily digest")
         )
-        body = "\n".join(lines) + "\n\n" + translation.gettext(
-            "You receive this because of your notification setting; change it on your account page."
+        body = (
+            "\n".join(lines)
+            + "\n\n"
+            + translation.gettext(
+                "You receive this because of your notification setting; change it on your account page."
+            )
         )
         send_mail(subject[:150], body, None, [user.email], fail_silently=True)
 

@@ -30,11 +30,21 @@ def set_phase(*, space: Space, by, phase: str, now: datetime) -> Space:
         space.save(update_fields=["phase", "phase_changed_at"])
         members = [m.user for m in Membership.objects.filter(assembly=space.assembly).select_related("user")]
         notify(
-            users=members, assembly=space.assembly, kind="phase_changed",
-            text=_("“%(space)s” is now in the %(phase)s phase.") % {"space": space.title, "phase": space.get_phase_display().lower()},
-            url=space.get_absolute_url(), now=now,
+            users=members,
+            assembly=space.assembly,
+            kind="phase_changed",
+            text=_("“%(space)s” is now in the %(phase)s phase.")
+            % {"space": space.title, "phase": space.get_phase_display().lower()},
+            url=space.get_absolute_url(),
+            now=now,
         )
-        audit.record(assembly=space.assembly, actor=by, action=audit.Action.SPACE_PHASE, target=space,
-                     details={"from": previous, "to": phase}, now=now)
+        audit.record(
+            assembly=space.assembly,
+            actor=by,
+            action=audit.Action.SPACE_PHASE,
+            target=space,
+            details={"from": previous, "to": phase},
+            now=now,
+        )
         publish(f"assembly.{space.assembly_id}", {"type": "assembly.phase", "space": space.pk, "phase": phase})
     return space

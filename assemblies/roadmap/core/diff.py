@@ -68,14 +68,10 @@ def align_tokens(old: Sequence[str], new: Sequence[str]) -> list[Block]:
     both sides. Deterministic.
     """
     opcodes = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    raw = [
-        ["equal" if tag == "equal" else "change", i1, i2, j1, j2] for tag, i1, i2, j1, j2 in opcodes
-    ]
+    raw = [["equal" if tag == "equal" else "change", i1, i2, j1, j2] for tag, i1, i2, j1, j2 in opcodes]
     for index, block in enumerate(raw):
         between_changes = 0 < index < len(raw) - 1  # opcodes alternate, so neighbours are changes
-        if block[0] == "equal" and between_changes and all(
-            token.isspace() for token in old[block[1] : block[2]]
-        ):
+        if block[0] == "equal" and between_changes and all(token.isspace() for token in old[block[1] : block[2]]):
             block[0] = "change"
     blocks = _slide_to_word_starts(_normalised(raw), old, new)
     return [Block(*block) for block in blocks]
@@ -302,9 +298,15 @@ class RoadmapDiff:
         summary = self.summary
         return any(
             (
-                summary.items_added, summary.items_removed, summary.items_changed,
-                summary.items_moved, summary.items_reprioritised, summary.sections_added,
-                summary.sections_removed, summary.sections_renamed, summary.sections_moved,
+                summary.items_added,
+                summary.items_removed,
+                summary.items_changed,
+                summary.items_moved,
+                summary.items_reprioritised,
+                summary.sections_added,
+                summary.sections_removed,
+                summary.sections_renamed,
+                summary.sections_moved,
             )
         ) or any(s.regrouped or s.intro_changed for s in self.sections)
 
@@ -350,9 +352,7 @@ def _interleave(new_keys: Sequence[str], old_keys: Sequence[str], present: set[s
     return order
 
 
-def diff_roadmaps(
-    old_sections: Sequence[Mapping[str, Any]], new_sections: Sequence[Mapping[str, Any]]
-) -> RoadmapDiff:
+def diff_roadmaps(old_sections: Sequence[Mapping[str, Any]], new_sections: Sequence[Mapping[str, Any]]) -> RoadmapDiff:
     """Compare the sections of two roadmap versions.
 
     Requires: lists of sections as in a version document (``code``, ``title``, optional ``group``
@@ -406,9 +406,7 @@ def diff_roadmaps(
             new_priority=new.item.get("priority") if new else None,
         )
 
-    section_order = _interleave(
-        [s["code"] for s in new_sections], [s["code"] for s in old_sections], set(new_by_code)
-    )
+    section_order = _interleave([s["code"] for s in new_sections], [s["code"] for s in old_sections], set(new_by_code))
     section_diffs = []
     for _, code in section_order:
         old, new = old_by_code.get(code), new_by_code.get(code)

@@ -245,9 +245,7 @@ def _starts_lowercase(text: str) -> bool:
     return first.islower()
 
 
-def _parse_body(
-    lines: list[_Line], *, markdown: bool, label: str, warnings: list[str]
-) -> tuple[str, list[_RawItem]]:
+def _parse_body(lines: list[_Line], *, markdown: bool, label: str, warnings: list[str]) -> tuple[str, list[_RawItem]]:
     """Split a section's lines into its intro (paragraphs) and its items, in order."""
     paragraphs: list[list[str]] = []
     items: list[_RawItem] = []
@@ -299,9 +297,7 @@ def _parse_body(
                 current.parts.append(stripped)
                 after_blank = False
                 continue
-            warnings.append(
-                f"line {line.number}: text after the items of {label!r} was kept in its intro"
-            )
+            warnings.append(f"line {line.number}: text after the items of {label!r} was kept in its intro")
             current = None
         if paragraph is None:
             paragraph = []
@@ -312,9 +308,7 @@ def _parse_body(
     return intro, items
 
 
-def _check_numbering(
-    items: list[_RawItem], *, markdown: bool, label: str, warnings: list[str]
-) -> None:
+def _check_numbering(items: list[_RawItem], *, markdown: bool, label: str, warnings: list[str]) -> None:
     numbers = [item for item in items if item.number is not None]
     if not numbers:
         return
@@ -329,17 +323,13 @@ def _check_numbering(
         elif number == previous + 1:
             pass
         elif number > previous + 1:
-            missing = (
-                str(previous + 1) if number == previous + 2 else f"{previous + 1} to {number - 1}"
-            )
+            missing = str(previous + 1) if number == previous + 2 else f"{previous + 1} to {number - 1}"
             warnings.append(
-                f"line {item.line}: in {label!r}, item {number} follows item {previous} "
-                f"({missing} missing)"
+                f"line {item.line}: in {label!r}, item {number} follows item {previous} ({missing} missing)"
             )
         else:
             warnings.append(
-                f"line {item.line}: in {label!r}, item {number} follows item {previous} "
-                f"(number repeated or going back)"
+                f"line {item.line}: in {label!r}, item {number} follows item {previous} (number repeated or going back)"
             )
         previous = number
 
@@ -358,9 +348,18 @@ _KNOWN_ACRONYMS = {
     ).split()
 }
 _PROPER_WORDS = {
-    "europe": "Europe", "european": "European", "euro": "Euro", "america": "America",
-    "americas": "Americas", "american": "American", "africa": "Africa", "african": "African",
-    "asia": "Asia", "asian": "Asian", "latin": "Latin", "caribbean": "Caribbean",
+    "europe": "Europe",
+    "european": "European",
+    "euro": "Euro",
+    "america": "America",
+    "americas": "Americas",
+    "american": "American",
+    "africa": "Africa",
+    "african": "African",
+    "asia": "Asia",
+    "asian": "Asian",
+    "latin": "Latin",
+    "caribbean": "Caribbean",
     "mediterranean": "Mediterranean",
 }
 _VOWELS = set("AEIOUYÀÁÂÃÄÅÈÉÊËÌÍÎÏÒÓÔÕÖÙÚÛÜÝ")
@@ -453,9 +452,9 @@ _FALLBACK_CODE = "SEC"
 
 def _ascii_words(title: str) -> list[str]:
     decomposed = unicodedata.normalize("NFKD", title)
-    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).encode(
-        "ascii", "ignore"
-    ).decode("ascii")
+    ascii_text = (
+        "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "ignore").decode("ascii")
+    )
     return [word.upper() for word in re.findall(r"[A-Za-z]+", ascii_text)]
 
 
@@ -577,9 +576,7 @@ def parse_roadmap(text: str, *, syntax: str = "auto") -> ParsedRoadmap:
         if markdown:
             # "# A" over items, with other "# B" headings, uses level 1 for sections: no title.
             other_top_level = any(block.heading.level == 1 for block in headed[1:])
-            is_title = first.heading.level == 1 and not (
-                other_top_level and _first_content_is_item(first)
-            )
+            is_title = first.heading.level == 1 and not (other_top_level and _first_content_is_item(first))
         else:
             is_title = not _first_content_is_item(first)
         if is_title:
@@ -595,11 +592,7 @@ def parse_roadmap(text: str, *, syntax: str = "auto") -> ParsedRoadmap:
         following = headed[index + 1].heading if index + 1 < len(headed) else None
         if group is not None and markdown and heading.level <= group.level:
             group = None
-        opens_group = (
-            block.empty
-            and following is not None
-            and (following.level > heading.level if markdown else True)
-        )
+        opens_group = block.empty and following is not None and (following.level > heading.level if markdown else True)
         if opens_group:
             group = heading
             continue
@@ -654,8 +647,7 @@ def _assign_codes(drafts: list[_SectionDraft], warnings: list[str]) -> list[str]
             )
         elif code in taken:
             warnings.append(
-                f"line {draft.heading.line}: code {code!r} is already used; a code was derived "
-                f"from the title instead"
+                f"line {draft.heading.line}: code {code!r} is already used; a code was derived from the title instead"
             )
         else:
             codes[index] = code

@@ -65,8 +65,7 @@ _REF = re.compile(r"[A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,8}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 _TOP_KEYS = frozenset(
-    {"format", "assembly", "number", "parent_hash", "created", "title", "preamble", "sections",
-     "provenance"}
+    {"format", "assembly", "number", "parent_hash", "created", "title", "preamble", "sections", "provenance"}
 )
 _SECTION_KEYS = frozenset({"code", "title", "group", "intro", "items"})
 _ITEM_KEYS = frozenset({"ref", "text", "priority"})
@@ -90,25 +89,19 @@ def _nfc(value: Any, where: str, *, allow_empty: bool = True) -> str:
 
 def _count(value: Any, where: str, *, minimum: int = 0) -> int:
     if type(value) is not int or not minimum <= value <= MAX_INT:
-        raise InvalidVersionDocument(
-            f"{where}: expected an integer in [{minimum}, 2^53-1], found {value!r}"
-        )
+        raise InvalidVersionDocument(f"{where}: expected an integer in [{minimum}, 2^53-1], found {value!r}")
     return value
 
 
 def _created(value: Any) -> str:
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidVersionDocument(
-                "created: a naive datetime has no time zone; pass an aware one"
-            )
+            raise InvalidVersionDocument("created: a naive datetime has no time zone; pass an aware one")
         # Whole seconds: the document format has no fractions (same rule as the poll board).
         return format_time(value)
     match = _TIME.fullmatch(value) if type(value) is str else None
     if match is None:
-        raise InvalidVersionDocument(
-            f"created: {value!r} is not an aware datetime or YYYY-MM-DDTHH:MM:SSZ"
-        )
+        raise InvalidVersionDocument(f"created: {value!r} is not an aware datetime or YYYY-MM-DDTHH:MM:SSZ")
     try:
         _dt.datetime(*map(int, match.groups()))
     except ValueError:
@@ -283,7 +276,7 @@ def validate_document(document: Any) -> None:
         if rebuilt[key] != document[key]:
             raise InvalidVersionDocument(
                 f"{key}: not in canonical form (a string not NFC-normalised, or a member missing "
-                f"where null or \"\" is required)"
+                f'where null or "" is required)'
             )
 
 
@@ -293,6 +286,7 @@ def document_from_bytes(data: bytes) -> dict:
     Requires: UTF-8 JSON. Guarantees: returns the document only when ``data`` is byte-equal to
     ``canonical_bytes`` of it and the document is valid; raises InvalidVersionDocument otherwise.
     """
+
     def no_floats(text: str) -> None:
         raise InvalidVersionDocument(f"floating-point number {text} is not allowed")
 
@@ -321,9 +315,7 @@ class ChainError:
     message: str
 
 
-def check_stored(
-    document: Mapping[str, Any], stored_hash: str, *, position: int | None = None
-) -> ChainError | None:
+def check_stored(document: Mapping[str, Any], stored_hash: str, *, position: int | None = None) -> ChainError | None:
     """Compare a document with the hash stored beside it.
 
     Guarantees: None when ``content_hash(document) == stored_hash``; otherwise a "stored-hash" error
@@ -357,7 +349,9 @@ def _hash_or_none(document: Any) -> str | None:
 
 
 def _link_errors(
-    position: int, document: Mapping[str, Any], previous: Mapping[str, Any] | None,
+    position: int,
+    document: Mapping[str, Any],
+    previous: Mapping[str, Any] | None,
     previous_hash: str | None,
 ) -> list[ChainError]:
     """What is wrong between a document and the one before it (None for the first)."""
@@ -379,9 +373,7 @@ def _link_errors(
     errors = []
     previous_number = _claimed_number(previous)
     if previous_number is not None and number != previous_number + 1:
-        errors.append(
-            error("number", f"follows version {previous_number}; expected number {previous_number + 1}")
-        )
+        errors.append(error("number", f"follows version {previous_number}; expected number {previous_number + 1}"))
     if parent != previous_hash:
         errors.append(
             error(
@@ -401,9 +393,7 @@ def _link_errors(
     created, previous_created = document.get("created"), previous.get("created")
     # The fixed-width UTC form sorts as text in time order.
     if type(created) is str and type(previous_created) is str and created < previous_created:
-        errors.append(
-            error("created", f"created {created}, before the version before it ({previous_created})")
-        )
+        errors.append(error("created", f"created {created}, before the version before it ({previous_created})"))
     return errors
 
 
@@ -430,9 +420,7 @@ def verify_chain(
             validate_document(document)
         except InvalidVersionDocument as exc:
             number = _claimed_number(document)
-            errors.append(
-                ChainError(position, number, "malformed", f"version {number} (position {position}): {exc}")
-            )
+            errors.append(ChainError(position, number, "malformed", f"version {number} (position {position}): {exc}"))
         if stored_hashes is not None:
             mismatch = check_stored(document, stored_hashes[position], position=position)
             if mismatch is not None:

@@ -31,8 +31,14 @@ from assemblies.roadmap.selectors import current_text
 
 def record_revision(contribution: Contribution, *, note: str, now: datetime) -> ContributionRevision:
     return ContributionRevision.objects.create(
-        contribution=contribution, number=contribution.revision, title=contribution.title, text=contribution.text,
-        base_version=contribution.base_version, base_text=contribution.base_text, note=note[:200], created_at=now,
+        contribution=contribution,
+        number=contribution.revision,
+        title=contribution.title,
+        text=contribution.text,
+        base_version=contribution.base_version,
+        base_text=contribution.base_text,
+        note=note[:200],
+        created_at=now,
     )
 
 
@@ -43,19 +49,22 @@ def conflict_of(amendment: Contribution) -> AmendmentConflict | None:
         if current is None:
             return AmendmentConflict(
                 _("The item was removed from the roadmap after this amendment was written."),
-                base_text=amendment.base_text, current_text=None,
+                base_text=amendment.base_text,
+                current_text=None,
             )
         if current != amendment.base_text:
             return AmendmentConflict(
                 _("The item's text changed after this amendment was written: it must be rebased."),
-                base_text=amendment.base_text, current_text=current,
+                base_text=amendment.base_text,
+                current_text=current,
             )
     elif amendment.target_proposal_id:
         proposal = amendment.target_proposal
         if amendment.base_revision != proposal.revision:
             return AmendmentConflict(
                 _("The proposal was edited after this amendment was written: it must be rebased."),
-                base_text=amendment.base_text, current_text=proposal.text,
+                base_text=amendment.base_text,
+                current_text=proposal.text,
             )
     return None
 
@@ -95,16 +104,30 @@ def propose(*, space: Space, author, title: str, text: str, submission_key: str,
     if existing is not None:
         return existing
     return _create(
-        {"kind": Contribution.Kind.PROPOSAL, "space": space, "author": author, "title": title, "text": text,
-         "submission_key": key},
+        {
+            "kind": Contribution.Kind.PROPOSAL,
+            "space": space,
+            "author": author,
+            "title": title,
+            "text": text,
+            "submission_key": key,
+        },
         now=now,
     )
 
 
 def propose_amendment(
-    *, author, change: str, text: str, title: str = "", submission_key: str, now: datetime,
-    item: Item | None = None, base_version: RoadmapVersion | None = None,
-    proposal: Contribution | None = None, base_revision: int | None = None,
+    *,
+    author,
+    change: str,
+    text: str,
+    title: str = "",
+    submission_key: str,
+    now: datetime,
+    item: Item | None = None,
+    base_version: RoadmapVersion | None = None,
+    proposal: Contribution | None = None,
+    base_revision: int | None = None,
 ) -> Contribution:
     """Amend a roadmap item (against the version the author saw) or an open proposal (against its revision).
 
@@ -127,10 +150,16 @@ def propose_amendment(
         space = item.space
     else:
         if change == Contribution.Change.DELETE:
-            raise InvalidInput(_("A proposal is withdrawn by its author or rejected by a vote, not amended away."), field="change")
+            raise InvalidInput(
+                _("A proposal is withdrawn by its author or rejected by a vote, not amended away."), field="change"
+            )
         if base_revision is None:
             raise InvalidInput(_("The proposal revision this amendment is based on is missing."))
-        base_text = ContributionRevision.objects.filter(contribution=proposal, number=base_revision).values_list("text", flat=True).first()
+        base_text = (
+            ContributionRevision.objects.filter(contribution=proposal, number=base_revision)
+            .values_list("text", flat=True)
+            .first()
+        )
         if base_text is None:
             raise InvalidInput(_("This proposal has no such revision."))
         space = proposal.space
@@ -144,29 +173,44 @@ def propose_amendment(
     if existing is not None:
         return existing
     if item is not None:
-
         current = current_text(item)
         if current != base_text:
             raise AmendmentConflict(
                 _("The item changed while you were writing: compare with its new text and submit again."),
-                base_text=base_text, current_text=current,
+                base_text=base_text,
+                current_text=current,
             )
     elif base_revision != proposal.revision:
         raise AmendmentConflict(
             _("The proposal was edited while you were writing: compare with its new text and submit again."),
-            base_text=base_text, current_text=proposal.text,
+            base_text=base_text,
+            current_text=proposal.text,
         )
     amendment = _create(
-        {"kind": Contribution.Kind.AMENDMENT, "space": space, "author": author, "title": title, "text": text,
-         "change": change, "target_item": item, "target_proposal": proposal, "base_version": base_version,
-         "base_revision": base_revision, "base_text": base_text, "submission_key": key},
+        {
+            "kind": Contribution.Kind.AMENDMENT,
+            "space": space,
+            "author": author,
+            "title": title,
+            "text": text,
+            "change": change,
+            "target_item": item,
+            "target_proposal": proposal,
+            "base_version": base_version,
+            "base_revision": base_revision,
+            "base_text": base_text,
+            "submission_key": key,
+        },
         now=now,
     )
     if proposal is not None and proposal.author_id != author.pk:
         notify(
-            users=[proposal.author], assembly=space.assembly, kind="amended",
+            users=[proposal.author],
+            assembly=space.assembly,
+            kind="amended",
             text=_("%(name)s amended your proposal “%(title)s”.") % {"name": author.name, "title": proposal.title},
-            url=amendment.get_absolute_url(), now=now,
+            url=amendment.get_absolute_url(),
+            now=now,
         )
     return amendment
 
@@ -177,7 +221,9 @@ def edit(*, contribution: Contribution, editor, title: str, text: str, now: date
     with transaction.atomic():
         contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
         require(rules.can_edit_contribution(editor, contribution))
-        new_title = clean_text(title, field="title", required=contribution.kind == Contribution.Kind.PROPOSAL, max_length=TITLE_MAX)
+        new_title = clean_text(
+            title, field="title", required=contribution.kind == Contribution.Kind.PROPOSAL, max_length=TITLE_MAX
+        )
         if contribution.kind == Contribution.Kind.AMENDMENT and contribution.change == Contribution.Change.DELETE:
             new_text = ""
         elif contribution.target_item_id:
@@ -199,7 +245,11 @@ def rebase(*, amendment: Contribution, author, text: str, now: datetime) -> Cont
     require(rules.can_edit_contribution(author, amendment))
 
     with transaction.atomic():
-        amendment = Contribution.objects.select_for_update(of=("self",)).select_related("target_item__roadmap", "target_proposal").get(pk=amendment.pk)
+        amendment = (
+            Contribution.objects.select_for_update(of=("self",))
+            .select_related("target_item__roadmap", "target_proposal")
+            .get(pk=amendment.pk)
+        )
         if conflict_of(amendment) is None:
             raise InvalidInput(_("This amendment is not in conflict: edit it instead."))
         if amendment.target_item_id:
@@ -254,21 +304,36 @@ def table(*, contribution: Contribution, by, now: datetime) -> Contribution:
     """A convenor tables an open text for decision: from now on it is frozen."""
     require(rules.can_table(by, contribution))
     with transaction.atomic():
-        contribution = Contribution.objects.select_for_update(of=("self",)).select_related("space__assembly", "author").get(pk=contribution.pk)
+        contribution = (
+            Contribution.objects.select_for_update(of=("self",))
+            .select_related("space__assembly", "author")
+            .get(pk=contribution.pk)
+        )
         require(rules.can_table(by, contribution))
         if contribution.is_amendment:
-
             if conflict_of(contribution) is not None:
-                raise NotAllowed(_("This amendment is in conflict with the current text: its author must rebase it before it can be tabled."))
+                raise NotAllowed(
+                    _(
+                        "This amendment is in conflict with the current text: its author must rebase it before it can be tabled."  # noqa: E501
+                    )
+                )
         contribution.status = Contribution.Status.TABLED
         contribution.tabled_at = now
         contribution.save(update_fields=["status", "tabled_at"])
         supporters = [s.user for s in contribution.supports.select_related("user")]
         notify(
-            users=[contribution.author, *supporters], assembly=contribution.space.assembly, kind="tabled",
+            users=[contribution.author, *supporters],
+            assembly=contribution.space.assembly,
+            kind="tabled",
             text=_("Tabled for decision: %(title)s") % {"title": str(contribution)},
-            url=contribution.get_absolute_url(), now=now,
+            url=contribution.get_absolute_url(),
+            now=now,
         )
-        audit.record(assembly=contribution.space.assembly, actor=by, action=audit.Action.CONTRIBUTION_TABLE,
-                     target=contribution, now=now)
+        audit.record(
+            assembly=contribution.space.assembly,
+            actor=by,
+            action=audit.Action.CONTRIBUTION_TABLE,
+            target=contribution,
+            now=now,
+        )
     return contribution

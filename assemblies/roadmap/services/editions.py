@@ -41,17 +41,23 @@ def _link(label: str, url: str) -> str:
 def _change_line(change: selectors.Change, *, slug: str, base_url: str) -> str:
     """One change as a Markdown list item, with absolute links (the notes are sanitised Markdown, which
     keeps only absolute http(s) links)."""
+
     def url(name, *args):
         return base_url.rstrip("/") + reverse(name, args=args)
 
     version = _link(_("version %(number)d") % {"number": change.number}, url("roadmap_version", slug, change.number))
     if change.number > 1:
-        version += " (" + _link(_("changes"), url("roadmap_diff", slug) + f"?from={change.number - 1}&to={change.number}") + ")"
+        version += (
+            " ("
+            + _link(_("changes"), url("roadmap_diff", slug) + f"?from={change.number - 1}&to={change.number}")
+            + ")"
+        )
     item = _link(change.item_ref, url("item", slug, change.item_ref)) if change.item_ref else ""
     contribution = ""
     if change.contribution_id:
-        contribution = _link(change.contribution_title or f"#{change.contribution_id}",
-                             url("contribution", slug, change.contribution_id))
+        contribution = _link(
+            change.contribution_title or f"#{change.contribution_id}", url("contribution", slug, change.contribution_id)
+        )
     decision = change.decision
     if decision.get("poll"):
         poll = _link(change.poll_title or str(decision["poll"]), url("poll", str(decision["poll"])))
@@ -95,7 +101,10 @@ def release_notes(*, roadmap: Roadmap, version: RoadmapVersion, base_url: str | 
     other = [c for c in changes if c not in adopted]
     if previous is not None:
         intro = _("Changes since the edition “%(name)s” (version %(from)d), up to version %(to)d.") % {
-            "name": previous.name, "from": after, "to": version.number}
+            "name": previous.name,
+            "from": after,
+            "to": version.number,
+        }
     else:
         intro = _("Changes up to version %(to)d, the first published edition.") % {"to": version.number}
     lines = [intro, ""]
@@ -111,7 +120,7 @@ def release_notes(*, roadmap: Roadmap, version: RoadmapVersion, base_url: str | 
 
 
 def _free_slug(roadmap: Roadmap, name: str, number: int) -> str:
-    base = slugify(name)[:SLUG_MAX - 4].strip("-") or f"edition-v{number}"
+    base = slugify(name)[: SLUG_MAX - 4].strip("-") or f"edition-v{number}"
     # "new" is the address of the form that publishes an edition.
     taken = {"new"} | set(Edition.objects.filter(roadmap=roadmap, slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2
@@ -140,31 +149,47 @@ def publish_edition(*, roadmap: Roadmap, version_number: int, name: str, notes: 
             raise NotAllowed(_("This assembly has no roadmap yet."))
         version = RoadmapVersion.objects.defer("document").filter(roadmap=roadmap, number=version_number).first()
         if version is None:
-            raise InvalidInput(_("The roadmap has no version %(number)d.") % {"number": version_number}, field="version")
+            raise InvalidInput(
+                _("The roadmap has no version %(number)d.") % {"number": version_number}, field="version"
+            )
         same_name = Edition.objects.filter(roadmap=roadmap, name__iexact=name).first()
         if same_name is not None:
             raise InvalidInput(
                 _("An edition is already named “%(name)s” (version %(number)d): choose another name.")
-                % {"name": same_name.name, "number": same_name.version.number}, field="name")
+                % {"name": same_name.name, "number": same_name.version.number},
+                field="name",
+            )
         tagged = Edition.objects.filter(version=version).first()
         if tagged is not None:
             raise InvalidInput(
-                _("Version %(number)d is already published as “%(name)s”.") % {"number": version.number, "name": tagged.name},
-                field="version")
+                _("Version %(number)d is already published as “%(name)s”.")
+                % {"number": version.number, "name": tagged.name},
+                field="version",
+            )
         latest = selectors.latest_edition(roadmap)
         if latest is not None and latest.version.number > version.number:
             raise InvalidInput(
-                _("Editions follow the roadmap's order: the latest one, “%(name)s”, is version %(number)d; "
-                  "choose a later version.") % {"name": latest.name, "number": latest.version.number},
-                field="version")
+                _(
+                    "Editions follow the roadmap's order: the latest one, “%(name)s”, is version %(number)d; "
+                    "choose a later version."
+                )
+                % {"name": latest.name, "number": latest.version.number},
+                field="version",
+            )
         try:
             with transaction.atomic():
                 edition = Edition.objects.create(
-                    roadmap=roadmap, version=version, name=name, slug=_free_slug(roadmap, name, version.number),
-                    notes=notes, published_at=now, published_by=by,
+                    roadmap=roadmap,
+                    version=version,
+                    name=name,
+                    slug=_free_slug(roadmap, name, version.number),
+                    notes=notes,
+                    published_at=now,
+                    published_by=by,
                 )
         except IntegrityError:
-            raise InvalidInput(_("This name or version was just used by another edition: choose another."),
-                               field="name") from None
+            raise InvalidInput(
+                _("This name or version was just used by another edition: choose another."), field="name"
+            ) from None
     publish(f"assembly.{assembly.pk}", {"type": "assembly.edition", "edition": edition.slug, "version": version.number})
     return edition

@@ -77,19 +77,30 @@ def import_roadmap(*, assembly: Assembly, text: str, by, now: datetime, reason: 
             assembly=assembly, defaults={"title": parsed.title or assembly.name}
         )
         if roadmap.head_id is not None:
-            raise NotAllowed(_("This assembly already has a roadmap: change it through amendments or editorial changes."))
+            raise NotAllowed(
+                _("This assembly already has a roadmap: change it through amendments or editorial changes.")
+            )
         roadmap.title = parsed.title or assembly.name
         roadmap.save(update_fields=["title"])
         new_spaces = []
         for position, section in enumerate(parsed.sections):
             space, created = Space.objects.update_or_create(
-                assembly=assembly, code=section.code,
-                defaults={"title": section.title, "group": section.group or "", "intro": section.intro, "position": position},
+                assembly=assembly,
+                code=section.code,
+                defaults={
+                    "title": section.title,
+                    "group": section.group or "",
+                    "intro": section.intro,
+                    "position": position,
+                },
             )
             new_spaces += [space] if created else []
         sections = [
             {
-                "code": section.code, "title": section.title, "group": section.group, "intro": section.intro,
+                "code": section.code,
+                "title": section.title,
+                "group": section.group,
+                "intro": section.intro,
                 "items": [{"ref": item.ref, "text": item.text, "priority": None} for item in section.items],
             }
             for section in parsed.sections
@@ -102,32 +113,70 @@ def import_roadmap(*, assembly: Assembly, text: str, by, now: datetime, reason: 
             "warnings": list(parsed.warnings),
         }
         version = _commit_version(
-            roadmap=roadmap, title=roadmap.title, preamble=parsed.preamble, sections=sections,
-            kind=RoadmapVersion.Kind.IMPORT, by=by, reason=reason, provenance=provenance, now=now,
+            roadmap=roadmap,
+            title=roadmap.title,
+            preamble=parsed.preamble,
+            sections=sections,
+            kind=RoadmapVersion.Kind.IMPORT,
+            by=by,
+            reason=reason,
+            provenance=provenance,
+            now=now,
         )
         # Audit entries last: an append may wait for another transaction's commit, never hold it up.
         for space in new_spaces:
             audit.record(assembly=assembly, actor=by, action=audit.Action.SPACE_CREATE, target=space, now=now)
-        audit.record(assembly=assembly, actor=by, action=audit.Action.ROADMAP_IMPORT, target=version, now=now,
-                     details={"spaces": len(sections), "items": sum(len(s["items"]) for s in sections), "reason": reason})
+        audit.record(
+            assembly=assembly,
+            actor=by,
+            action=audit.Action.ROADMAP_IMPORT,
+            target=version,
+            now=now,
+            details={"spaces": len(sections), "items": sum(len(s["items"]) for s in sections), "reason": reason},
+        )
         return version
 
 
 def _commit_version(
-    *, roadmap: Roadmap, title: str, preamble: str, sections: list[dict], kind: str, by, reason: str,
-    provenance: dict, now: datetime, contribution: Contribution | None = None, poll_ref: str = "",
+    *,
+    roadmap: Roadmap,
+    title: str,
+    preamble: str,
+    sections: list[dict],
+    kind: str,
+    by,
+    reason: str,
+    provenance: dict,
+    now: datetime,
+    contribution: Contribution | None = None,
+    poll_ref: str = "",
 ) -> RoadmapVersion:
     """Append the next version. Requires an atomic block holding the roadmap's row lock."""
     head = roadmap.head
     number = head.number + 1 if head else 1
     document = version_document(
-        assembly_slug=roadmap.assembly.slug, number=number, parent_hash=head.content_hash if head else None,
-        created=now, title=title, preamble=preamble, sections=sections, provenance=provenance,
+        assembly_slug=roadmap.assembly.slug,
+        number=number,
+        parent_hash=head.content_hash if head else None,
+        created=now,
+        title=title,
+        preamble=preamble,
+        sections=sections,
+        provenance=provenance,
     )
     version = RoadmapVersion.objects.create(
-        roadmap=roadmap, number=number, parent=head, kind=kind, created_at=now, created_by=by, reason=reason,
-        document=canonical_bytes(document), content_hash=content_hash(document),
-        parent_hash=head.content_hash if head else "", contribution=contribution, poll_ref=poll_ref,
+        roadmap=roadmap,
+        number=number,
+        parent=head,
+        kind=kind,
+        created_at=now,
+        created_by=by,
+        reason=reason,
+        document=canonical_bytes(document),
+        content_hash=content_hash(document),
+        parent_hash=head.content_hash if head else "",
+        contribution=contribution,
+        poll_ref=poll_ref,
     )
     spaces = {space.code: space for space in Space.objects.filter(assembly=roadmap.assembly)}
     items = {item.ref: item for item in Item.objects.filter(roadmap=roadmap)}
@@ -142,8 +191,16 @@ def _commit_version(
             elif item.space_id != space.pk:
                 item.space = space
                 item.save(update_fields=["space"])
-            rows.append(VersionItem(version=version, item=item, space=space, position=position,
-                                    text=entry["text"], priority=entry["priority"]))
+            rows.append(
+                VersionItem(
+                    version=version,
+                    item=item,
+                    space=space,
+                    position=position,
+                    text=entry["text"],
+                    priority=entry["priority"],
+                )
+            )
             position += 1
     VersionItem.objects.bulk_create(rows)
     roadmap.head = version
@@ -153,7 +210,12 @@ def _commit_version(
 
 
 def _locked_roadmap(assembly_id: int) -> Roadmap:
-    roadmap = Roadmap.objects.select_for_update(of=("self",)).select_related("assembly", "head").filter(assembly_id=assembly_id).first()
+    roadmap = (
+        Roadmap.objects.select_for_update(of=("self",))
+        .select_related("assembly", "head")
+        .filter(assembly_id=assembly_id)
+        .first()
+    )
     if roadmap is None or roadmap.head is None:
         raise NotAllowed(_("This assembly has no roadmap yet."))
     return roadmap
@@ -186,11 +248,24 @@ def edit_item(*, item: Item, text: str, by, reason: str, now: datetime) -> Roadm
         section["items"][index]["text"] = text
         provenance = {"kind": "editorial", "by": _who(by), "reason": reason, "item": item.ref}
         version = _commit_version(
-            roadmap=roadmap, title=document["title"], preamble=document["preamble"], sections=document["sections"],
-            kind=RoadmapVersion.Kind.EDITORIAL, by=by, reason=reason, provenance=provenance, now=now,
+            roadmap=roadmap,
+            title=document["title"],
+            preamble=document["preamble"],
+            sections=document["sections"],
+            kind=RoadmapVersion.Kind.EDITORIAL,
+            by=by,
+            reason=reason,
+            provenance=provenance,
+            now=now,
         )
-        audit.record(assembly=roadmap.assembly, actor=by, action=audit.Action.ROADMAP_EDIT, target=version,
-                     details={"item": item.ref, "reason": reason}, now=now)
+        audit.record(
+            assembly=roadmap.assembly,
+            actor=by,
+            action=audit.Action.ROADMAP_EDIT,
+            target=version,
+            details={"item": item.ref, "reason": reason},
+            now=now,
+        )
         return version
 
 
@@ -203,7 +278,12 @@ def _decided_participants(contribution: Contribution) -> list:
 
 
 def adopt(
-    *, contribution: Contribution, decision: dict, by=None, now: datetime, notify_participants: bool = True,
+    *,
+    contribution: Contribution,
+    decision: dict,
+    by=None,
+    now: datetime,
+    notify_participants: bool = True,
 ) -> RoadmapVersion | None:
     """Apply an adopted proposal or amendment, atomically, exactly once.
 
@@ -242,20 +322,31 @@ def adopt(
         if contribution.kind == Contribution.Kind.AMENDMENT and contribution.target_proposal_id:
             _apply_to_proposal(amendment=contribution, now=now)
         else:
-            version = _apply_to_roadmap(contribution=contribution, roadmap=roadmap, provenance=provenance, by=by, now=now)
+            version = _apply_to_roadmap(
+                contribution=contribution, roadmap=roadmap, provenance=provenance, by=by, now=now
+            )
         contribution.status = Contribution.Status.ADOPTED
         contribution.decided_at = now
         contribution.decision_note = decision.get("note", "")[:2000]
         contribution.save(update_fields=["status", "decided_at", "decision_note"])
         if notify_participants:
             notify(
-                users=_decided_participants(contribution), assembly=contribution.space.assembly, kind="adopted",
-                text=_("Adopted: %(title)s") % {"title": str(contribution)}, url=contribution.get_absolute_url(), now=now,
+                users=_decided_participants(contribution),
+                assembly=contribution.space.assembly,
+                kind="adopted",
+                text=_("Adopted: %(title)s") % {"title": str(contribution)},
+                url=contribution.get_absolute_url(),
+                now=now,
             )
         if by is not None:  # a poll's outcome is recorded with the poll's closing
-            audit.record(assembly=contribution.space.assembly, actor=by, action=audit.Action.CONTRIBUTION_ADOPT,
-                         target=contribution, details={"version": version.number if version else None,
-                                                       "note": contribution.decision_note}, now=now)
+            audit.record(
+                assembly=contribution.space.assembly,
+                actor=by,
+                action=audit.Action.CONTRIBUTION_ADOPT,
+                target=contribution,
+                details={"version": version.number if version else None, "note": contribution.decision_note},
+                now=now,
+            )
         return version
 
 
@@ -276,7 +367,13 @@ def _apply_to_roadmap(*, contribution: Contribution, roadmap: Roadmap, provenanc
         space = contribution.space
         section = next((s for s in sections if s["code"] == space.code), None)
         if section is None:
-            section = {"code": space.code, "title": space.title, "group": space.group or None, "intro": space.intro, "items": []}
+            section = {
+                "code": space.code,
+                "title": space.title,
+                "group": space.group or None,
+                "intro": space.intro,
+                "items": [],
+            }
             sections.append(section)
         ref = next_item_ref(space.code, Item.objects.filter(roadmap=roadmap).values_list("ref", flat=True))
         section["items"].append({"ref": ref, "text": clean_item_text(contribution.text), "priority": None})
@@ -294,21 +391,42 @@ def _apply_to_roadmap(*, contribution: Contribution, roadmap: Roadmap, provenanc
         provenance["change"] = contribution.change
         kind = RoadmapVersion.Kind.AMENDMENT
     return _commit_version(
-        roadmap=roadmap, title=document["title"], preamble=document["preamble"], sections=sections, kind=kind,
-        by=by, reason=provenance["decision"].get("note", ""), provenance=provenance, now=now,
-        contribution=contribution, poll_ref=str(provenance["decision"].get("poll", "")),
+        roadmap=roadmap,
+        title=document["title"],
+        preamble=document["preamble"],
+        sections=sections,
+        kind=kind,
+        by=by,
+        reason=provenance["decision"].get("note", ""),
+        provenance=provenance,
+        now=now,
+        contribution=contribution,
+        poll_ref=str(provenance["decision"].get("poll", "")),
     )
 
 
 def reject(
-    *, contribution: Contribution, decision: dict, by=None, now: datetime, notify_participants: bool = True,
+    *,
+    contribution: Contribution,
+    decision: dict,
+    by=None,
+    now: datetime,
+    notify_participants: bool = True,
 ) -> Contribution:
     """Record that a tabled contribution was not adopted (by a poll, or a convenor's recorded decision).
 
     Notifies the author and co-signers unless `notify_participants` is False (as `adopt`)."""
     with transaction.atomic():
-        contribution = Contribution.objects.select_for_update(of=("self",)).select_related("space__assembly", "author").get(pk=contribution.pk)
-        if contribution.status in (Contribution.Status.ADOPTED, Contribution.Status.REJECTED, Contribution.Status.WITHDRAWN):
+        contribution = (
+            Contribution.objects.select_for_update(of=("self",))
+            .select_related("space__assembly", "author")
+            .get(pk=contribution.pk)
+        )
+        if contribution.status in (
+            Contribution.Status.ADOPTED,
+            Contribution.Status.REJECTED,
+            Contribution.Status.WITHDRAWN,
+        ):
             raise AlreadyDecided(_("This was already decided or withdrawn."))
         if by is not None:
             require(roadmap_rules.can_decide(by, contribution))
@@ -318,17 +436,27 @@ def reject(
         contribution.save(update_fields=["status", "decided_at", "decision_note"])
         if notify_participants:
             notify(
-                users=_decided_participants(contribution), assembly=contribution.space.assembly, kind="rejected",
-                text=_("Not adopted: %(title)s") % {"title": str(contribution)}, url=contribution.get_absolute_url(),
+                users=_decided_participants(contribution),
+                assembly=contribution.space.assembly,
+                kind="rejected",
+                text=_("Not adopted: %(title)s") % {"title": str(contribution)},
+                url=contribution.get_absolute_url(),
                 now=now,
             )
         if by is not None:
-            audit.record(assembly=contribution.space.assembly, actor=by, action=audit.Action.CONTRIBUTION_REJECT,
-                         target=contribution, details={"note": contribution.decision_note}, now=now)
+            audit.record(
+                assembly=contribution.space.assembly,
+                actor=by,
+                action=audit.Action.CONTRIBUTION_REJECT,
+                target=contribution,
+                details={"note": contribution.decision_note},
+                now=now,
+            )
     return contribution
 
 
 # Priorities ---------------------------------------------------------------------------------------------
+
 
 def set_priorities(*, space: Space, ranks: dict[str, int], decision: dict, now: datetime) -> RoadmapVersion:
     """Record a decided priority order of a space's items as the next roadmap version, exactly once.
@@ -363,7 +491,14 @@ def set_priorities(*, space: Space, ranks: dict[str, int], decision: dict, now: 
             "decision": {**decision, "recorded_by": None},
         }
         return _commit_version(
-            roadmap=roadmap, title=document["title"], preamble=document["preamble"], sections=document["sections"],
-            kind=RoadmapVersion.Kind.PRIORITIES, by=None, reason=decision.get("note", ""), provenance=provenance,
-            now=now, poll_ref=poll_ref,
+            roadmap=roadmap,
+            title=document["title"],
+            preamble=document["preamble"],
+            sections=document["sections"],
+            kind=RoadmapVersion.Kind.PRIORITIES,
+            by=None,
+            reason=decision.get("note", ""),
+            provenance=provenance,
+            now=now,
+            poll_ref=poll_ref,
         )

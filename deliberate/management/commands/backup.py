@@ -21,8 +21,13 @@ from django.db import connection
 def postgres_environment(database: dict) -> dict:
     """libpq's variables for the configured database: the password never appears on a command line."""
     environment = dict(os.environ)
-    for variable, key in (("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGUSER", "USER"), ("PGPASSWORD", "PASSWORD"),
-                          ("PGDATABASE", "NAME")):
+    for variable, key in (
+        ("PGHOST", "HOST"),
+        ("PGPORT", "PORT"),
+        ("PGUSER", "USER"),
+        ("PGPASSWORD", "PASSWORD"),
+        ("PGDATABASE", "NAME"),
+    ):
         if database.get(key):
             environment[variable] = str(database[key])
     return environment
@@ -32,8 +37,10 @@ def run_tool(arguments: list[str], database: dict) -> None:
     try:
         result = subprocess.run(arguments, env=postgres_environment(database), capture_output=True, text=True)
     except FileNotFoundError:
-        raise CommandError(f"{arguments[0]} is not installed: install PostgreSQL's client tools "
-                           "(Debian: apt-get install postgresql-client).") from None
+        raise CommandError(
+            f"{arguments[0]} is not installed: install PostgreSQL's client tools "
+            "(Debian: apt-get install postgresql-client)."
+        ) from None
     if result.returncode != 0:
         raise CommandError(f"{arguments[0]} failed: {result.stderr.strip()}")
 

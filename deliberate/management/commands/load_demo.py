@@ -40,8 +40,11 @@ DEMO_PEOPLE = [
 DEMO_DEBATE = [
     ("kofi", "for", "DIG-1 first: without an ethical frame, every other digital tool inherits the same problems."),
     ("nadia", "question", "Does DIG-5 mean building our own AI tools, or using existing ones responsibly?"),
-    ("ana", "information", "Our federation trained 300 members in 2023; the divide (DIG-3) is still the first "
-     "obstacle they name."),
+    (
+        "ana",
+        "information",
+        "Our federation trained 300 members in 2023; the divide (DIG-3) is still the first obstacle they name.",
+    ),
     ("mateo", "against", "I would put DIG-2 last: democratic voting tools exist already, **we use one now**."),
 ]
 
@@ -70,7 +73,7 @@ class Command(BaseCommand):
             session = self.live_session(assembly, people)
             self.stdout.write(f"A live session is running: {session.get_absolute_url()}")
         self.stdout.write("Demo log-ins (password for all: %s):" % DEMO_PASSWORD)
-        for email, name, role in DEMO_PEOPLE:
+        for email, _name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {role:<10} {email}")
 
     def edition(self, assembly: Assembly, convenor: User):
@@ -79,9 +82,12 @@ class Command(BaseCommand):
         head = roadmap_.head
         notes = editions.release_notes(roadmap=roadmap_, version=head)
         return editions.publish_edition(
-            roadmap=roadmap_, version_number=head.number, name="Roadmap 2026",
+            roadmap=roadmap_,
+            version_number=head.number,
+            name="Roadmap 2026",
             notes="The roadmap after the first round of amendments and priorities.\n\n" + notes,
-            by=convenor, now=timezone.now(),
+            by=convenor,
+            now=timezone.now(),
         )
 
     def live_session(self, assembly: Assembly, people: dict[str, User]):
@@ -92,11 +98,20 @@ class Command(BaseCommand):
         now = timezone.now().replace(microsecond=0)
         debate = debates.debate_for(poll=poll, now=now) if poll else debates.debate_for(space=space, now=now)
         for minutes, (author, stance, text) in enumerate(DEMO_DEBATE):
-            debates.post_message(debate=debate, author=people[author], text=text, stance=stance,
-                                 now=now - timedelta(minutes=40 - 3 * minutes))
+            debates.post_message(
+                debate=debate,
+                author=people[author],
+                text=text,
+                stance=stance,
+                now=now - timedelta(minutes=40 - 3 * minutes),
+            )
         session = live_sessions.start_session(
-            assembly=assembly, by=people["convenor"], title="Online plenary: priorities of the digital tools",
-            debates=[debate, debates.debate_for(space=space, now=now)], speaking_seconds=180, now=now,
+            assembly=assembly,
+            by=people["convenor"],
+            title="Online plenary: priorities of the digital tools",
+            debates=[debate, debates.debate_for(space=space, now=now)],
+            speaking_seconds=180,
+            now=now,
         )
         live_sessions.raise_hand(session=session, user=people["lea"], now=now)
         return session
@@ -118,17 +133,24 @@ class Command(BaseCommand):
         at = lambda days: start + timedelta(days=days)  # noqa: E731
         convenor = people["convenor"]
         assembly = membership.create_assembly(
-            name="International SSE Forum", slug=DEMO_SLUG, visibility="public",
+            name="International SSE Forum",
+            slug=DEMO_SLUG,
+            visibility="public",
             description="The network co-constructs its 2022–2024 roadmap: the action items adopted at the "
             "Mont Blanc Meetings – Americas, amended and prioritised by its members.",
-            languages=["en", "es", "fr", "pt"], creator=convenor, now=at(0),
+            languages=["en", "es", "fr", "pt"],
+            creator=convenor,
+            now=at(0),
         )
         for email, _name, role in DEMO_PEOPLE[1:]:
             person = people[email.split("@")[0]]
             _invitation, token = membership.invite(assembly=assembly, by=convenor, email=email, role=role, now=at(0))
             membership.accept_invitation(token=token, user=person, now=at(0))
         roadmap.import_roadmap(
-            assembly=assembly, text=ROADMAP_FILE.read_text(encoding="utf-8"), by=convenor, now=at(1),
+            assembly=assembly,
+            text=ROADMAP_FILE.read_text(encoding="utf-8"),
+            by=convenor,
+            now=at(1),
             reason="The roadmap as published after the Mont Blanc Meetings – Americas, Cartagena, October 2022.",
         )
 
@@ -137,44 +159,72 @@ class Command(BaseCommand):
 
         def amend(author, ref, text, day, change="edit", title=""):
             return contributions.propose_amendment(
-                author=people[author], item=item(ref), change=change, text=text, title=title,
-                base_version=item(ref).roadmap.head, submission_key=secrets.token_urlsafe(18), now=at(day),
+                author=people[author],
+                item=item(ref),
+                change=change,
+                text=text,
+                title=title,
+                base_version=item(ref).roadmap.head,
+                submission_key=secrets.token_urlsafe(18),
+                now=at(day),
             )
 
         # An amendment adopted by the convenor's recorded decision: version 2.
         adopted = amend(
-            "ana", "DIG-1", "Develop and formalise a preventive, ethical and feminist approach to the digital SSE, "
-            "with open standards and data that stay in the hands of the communities.", 2,
+            "ana",
+            "DIG-1",
+            "Develop and formalise a preventive, ethical and feminist approach to the digital SSE, "
+            "with open standards and data that stay in the hands of the communities.",
+            2,
             title="An ethical digital SSE that communities control",
         )
         contributions.support(contribution=adopted, user=people["lea"], now=at(2))
         contributions.support(contribution=adopted, user=people["olu"], now=at(3))
         contributions.table(contribution=adopted, by=convenor, now=at(4))
-        roadmap.adopt(contribution=adopted, decision={"note": "Adopted by consensus at the online plenary."}, by=convenor, now=at(5))
+        roadmap.adopt(
+            contribution=adopted,
+            decision={"note": "Adopted by consensus at the online plenary."},
+            by=convenor,
+            now=at(5),
+        )
 
         # A new item proposed, co-signed, and amended by another member.
         proposal = contributions.propose(
-            space=assembly.spaces.get(code="DIG"), author=people["kofi"], title="Free and open-source tools",
+            space=assembly.spaces.get(code="DIG"),
+            author=people["kofi"],
+            title="Free and open-source tools",
             text="Prefer free and open-source software and shared infrastructure for the digital tools of SSE "
             "organisations, and pool their maintenance across networks.",
-            submission_key=secrets.token_urlsafe(18), now=at(6),
+            submission_key=secrets.token_urlsafe(18),
+            now=at(6),
         )
         contributions.support(contribution=proposal, user=people["mateo"], now=at(6))
         contributions.propose_amendment(
-            author=people["nadia"], proposal=proposal, base_revision=proposal.revision, change="edit",
+            author=people["nadia"],
+            proposal=proposal,
+            base_revision=proposal.revision,
+            change="edit",
             text="Prefer free and open-source software and shared infrastructure for the digital tools of SSE "
             "organisations, pool their maintenance across networks, and train members to use them.",
-            title="Add training", submission_key=secrets.token_urlsafe(18), now=at(7),
+            title="Add training",
+            submission_key=secrets.token_urlsafe(18),
+            now=at(7),
         )
 
         # An amendment overtaken by an editorial change: it is in conflict until its author rebases it.
         amend(
-            "mateo", "DIG-3", "Fight against the digital divide and digital exclusion, with public access points "
-            "and training, to allow access to the greatest number.", 8,
+            "mateo",
+            "DIG-3",
+            "Fight against the digital divide and digital exclusion, with public access points "
+            "and training, to allow access to the greatest number.",
+            8,
             title="Access points and training",
         )
         roadmap.edit_item(
-            item=item("DIG-3"), by=convenor, now=at(9), reason="Clearer wording agreed by the drafting group.",
+            item=item("DIG-3"),
+            by=convenor,
+            now=at(9),
+            reason="Clearer wording agreed by the drafting group.",
             text="Fight the digital divide and digital exclusion so that the greatest number have access.",
         )
         # A deletion proposed and rejected.

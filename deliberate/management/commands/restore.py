@@ -41,8 +41,18 @@ class Command(BaseCommand):
             with source.open("rb") as backup:
                 if backup.read(5) != b"PGDMP":
                     raise CommandError(f"{source} is not a pg_dump archive (made with --format=custom).")
-            run_tool(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                      f"--dbname={database['NAME']}", str(source)], database)
+            run_tool(
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    f"--dbname={database['NAME']}",
+                    str(source),
+                ],
+                database,
+            )
         elif connection.vendor == "sqlite":
             self.sqlite_restore(source, Path(database["NAME"]))
         else:

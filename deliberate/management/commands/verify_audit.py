@@ -27,10 +27,15 @@ class Command(BaseCommand):
         problems = []
         for each in assemblies:
             found = [f"{each.slug}: audit {p}" for p in audit.problems_of(each.pk)]
-            moderation = ModerationEntry.objects.filter(assembly=each).order_by("number").values_list(
-                "document", "entry_hash")
-            found += [f"{each.slug}: moderation {p}" for p in moderation_log.verify_chain(
-                (bytes(document), entry_hash) for document, entry_hash in moderation)]
+            moderation = (
+                ModerationEntry.objects.filter(assembly=each).order_by("number").values_list("document", "entry_hash")
+            )
+            found += [
+                f"{each.slug}: moderation {p}"
+                for p in moderation_log.verify_chain(
+                    (bytes(document), entry_hash) for document, entry_hash in moderation
+                )
+            ]
             if not found:
                 self.stdout.write(
                     f"{each.slug}: {each.audit_log.count()} audit and {len(moderation)} moderation entries verify."

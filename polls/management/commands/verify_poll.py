@@ -3,8 +3,8 @@
 Runs the standalone verifier's checks (polls.core.board.verify_board) on the stored lines, pins the
 configured board key, and compares the board with what the database says about it: fingerprint, head,
 number of ballots, published result, and the columns copied out of each line (entry hash, sequence, type,
-and a ballot's credential, nonce and tracker, which receipts and look-ups are served from). Exits 1 with the line and the reason on any mismatch (for
-example a line edited directly in the database).
+and a ballot's credential, nonce and tracker, which receipts and look-ups are served from). Exits 1 with
+the line and the reason on any mismatch (for example a line edited directly in the database).
 """
 
 from __future__ import annotations
@@ -53,8 +53,11 @@ class Command(BaseCommand):
         """The columns copied out of each line (receipts, revotes and tracker look-ups read them) must say
         what the line says."""
         problems = []
-        rows = (BoardLine.objects.filter(poll=poll).order_by("seq")
-                .values_list("seq", "type", "data", "entry_hash", "cred", "nonce", "tracker"))
+        rows = (
+            BoardLine.objects.filter(poll=poll)
+            .order_by("seq")
+            .values_list("seq", "type", "data", "entry_hash", "cred", "nonce", "tracker")
+        )
         for seq, kind, data, digest, cred, nonce, tracker_code in rows.iterator(chunk_size=1000):
             data = bytes(data)
             if digest != entry_hash(data + b"\n"):
@@ -77,13 +80,19 @@ class Command(BaseCommand):
         problems = []
         last = len(lines) - 1
         if report.fp is not None and report.fp != poll.fingerprint:
-            problems.append((0, f"the database's fingerprint {poll.fingerprint} is not the entry hash of line 0 ({report.fp})"))
+            problems.append(
+                (0, f"the database's fingerprint {poll.fingerprint} is not the entry hash of line 0 ({report.fp})")
+            )
         if report.valid and report.head != poll.head:
-            problems.append((last, f"the database's head {poll.head} is not the entry hash of the last line ({report.head})"))
+            problems.append(
+                (last, f"the database's head {poll.head} is not the entry hash of the last line ({report.head})")
+            )
         if last != poll.last_seq:
             problems.append((None, f"the database counts {poll.last_seq + 1} lines, the board has {len(lines)}"))
         if report.valid and report.counts["ballots"] != poll.ballot_count:
-            problems.append((None, f"the database counts {poll.ballot_count} ballots, the board has {report.counts['ballots']}"))
+            problems.append(
+                (None, f"the database counts {poll.ballot_count} ballots, the board has {report.counts['ballots']}")
+            )
         if poll.status == Poll.Status.CLOSED and report.valid:
             found = next((i for i, line in enumerate(lines) if entry_hash(line) == poll.result_entry), None)
             if found is None:

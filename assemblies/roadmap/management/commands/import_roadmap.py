@@ -28,7 +28,9 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as error:
             raise CommandError(f"Cannot read {file}: {error}") from None
         try:
-            version = roadmap_services.import_roadmap(assembly=assembly_obj, text=text, by=None, now=timezone.now(), reason=reason)
+            version = roadmap_services.import_roadmap(
+                assembly=assembly_obj, text=text, by=None, now=timezone.now(), reason=reason
+            )
         except AssemblyError as error:
             raise CommandError(error.message) from None
         document = roadmap_services.document_of(version)

@@ -67,9 +67,15 @@ class Command(BaseCommand):
         return []
 
     def rows_disagree(self, version, document):
-        expected = [(item["ref"], item["text"], item["priority"]) for section in document["sections"] for item in section["items"]]
+        expected = [
+            (item["ref"], item["text"], item["priority"])
+            for section in document["sections"]
+            for item in section["items"]
+        ]
         stored = list(
-            VersionItem.objects.filter(version=version).order_by("position").values_list("item__ref", "text", "priority")
+            VersionItem.objects.filter(version=version)
+            .order_by("position")
+            .values_list("item__ref", "text", "priority")
         )
         if stored != expected:
             return [f"version {version.number}: its item rows differ from its document"]
