@@ -41,7 +41,7 @@ def test_export_board_writes_the_stored_bytes(closed_poll, tmp_path):
     target = tmp_path / "board.jsonl"
     call_command("export_board", closed_poll.public_id, "-o", str(target), stderr=io.StringIO())
     assert target.read_bytes() == b"".join(K.lines(closed_poll))
-    done = K.run_verifier(target, "--board-key", services.board_key().public)
+    done = K.run_verifier(target, "--board-key=" + services.board_key().public)
     assert done.returncode == 0, done.stdout
 
 

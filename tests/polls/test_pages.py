@@ -4,8 +4,10 @@ receipts, results with their chart, the board, tracker look-up, downloads and th
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import re
+import shlex
 from datetime import timedelta
 
 import pytest
@@ -14,9 +16,9 @@ from django.test import Client
 from django.urls import reverse
 
 from assemblies.roadmap.services import contributions as contribution_services
-from polls import selectors, services
+from polls import selectors, services, verify
 from polls.core import board as B
-from polls.core.signing import generate_board_key
+from polls.core.signing import BoardKey, dump_board_key, generate_board_key, private_key_from_seed, public_b64u
 from polls.models import BoardLine, Poll
 from tests import factories
 
@@ -76,6 +78,24 @@ def test_the_poll_page_says_what_is_decided_what_to_trust_and_the_turnout_never_
         assert fragment in text, fragment
     assert "Results stay hidden" in text
     assert "solar-co-op</td>" not in text and "Winner" not in text
+
+
+def test_the_verify_command_on_the_page_works_for_a_board_key_that_starts_with_a_dash(world, client, settings):
+    """One base64url key in 64 starts with "-": written as `--board-key KEY`, the verifier read it as an
+    option and refused the command the page gave. The page writes `--board-key=KEY`."""
+    seed = 0
+    while True:
+        seed += 1
+        key = private_key_from_seed(seed.to_bytes(32, "big"))
+        if public_b64u(key).startswith("-"):
+            break
+    settings.DELIBERATE_BOARD_KEY = dump_board_key(BoardKey("board-dash", key))
+    poll, _codes = open_poll(world, kind="approval", secrecy="credential")
+    text = html.unescape(client.get(url("poll", poll)).content.decode())
+    command = re.search(r"<code>(deliberate-verify [^<]+)</code>", text).group(1)
+    assert f"--board-key={public_b64u(key)}" in command
+    args = verify._parser().parse_args(shlex.split(command)[1:])
+    assert args.board_key == public_b64u(key)
 
 
 def test_a_roll_call_poll_page_explains_the_server_held_keys(world, client):

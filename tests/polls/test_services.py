@@ -450,7 +450,8 @@ def test_a_closed_poll_exports_a_board_that_both_verifiers_accept_with_every_rec
         path = tmp_path / f"receipt-{n}.json"
         path.write_text(json.dumps(receipt))
         receipt_args += ["--receipt", path]
-    done = K.run_verifier(board, "--board-key", services.board_key().public, "--expect-head", poll.head, *receipt_args)
+    pinned = "--board-key=" + services.board_key().public
+    done = K.run_verifier(board, pinned, "--expect-head", poll.head, *receipt_args)
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
     assert "VALID" in done.stdout.decode()
 

@@ -95,9 +95,9 @@ def test_expect_head_and_pinned_keys():
     done = run(APPROVAL, "--expect-head", "ab" * 32)
     assert done.returncode == 1 and b"expected head" in done.stdout
     setup = json.loads(lines[0])["body"]
-    assert run(APPROVAL, "--board-key", setup["board_key"]["ed25519"],
+    assert run(APPROVAL, "--board-key=" + setup["board_key"]["ed25519"],
                "--issuer-key", setup["eligibility"]["issuer"]["ed25519"]).returncode == 0  # fmt: skip
-    assert run(APPROVAL, "--board-key", setup["eligibility"]["issuer"]["ed25519"]).returncode == 1
+    assert run(APPROVAL, "--board-key=" + setup["eligibility"]["issuer"]["ed25519"]).returncode == 1
 
 
 def test_open_board_needs_open_flag(tmp_path):

@@ -108,8 +108,7 @@ def close_and_verify(site, poll: dict, receipts: list[dict], tmp_path, *, voters
             "-m",
             "polls.verify",
             str(board),
-            "--board-key",
-            site.data["board_key"],
+            "--board-key=" + site.data["board_key"],  # a key may start with "-"
             "--json",
             "--workers",
             "1",
