@@ -13,11 +13,13 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from assemblies.common.errors import AlreadyDecided, AmendmentConflict, AssemblyError
+from assemblies.common.errors import DomainError
 from assemblies.membership.models import Space
 from assemblies.membership.services.notifications import notify
 from assemblies.roadmap.models import Contribution, Item
 from assemblies.roadmap.services import roadmap as roadmap_services
+from assemblies.roadmap.services.contributions import AmendmentConflict
+from assemblies.roadmap.services.roadmap import AlreadyDecided
 from polls.models import Poll
 from polls.selectors import contribution_ref, outcome_in_words
 
@@ -141,7 +143,7 @@ def apply_priorities(poll: Poll, *, now: datetime) -> None:
     decision["note"] = _("Priorities set by the poll “%(title)s”.") % {"title": poll.title}
     try:
         roadmap_services.set_priorities(space=space, ranks=ranks, decision=decision, now=now)
-    except AssemblyError:
+    except DomainError:
         # Already recorded, or every polled item was removed during the vote: the result stands alone.
         return
 

@@ -30,7 +30,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assemblies.audit import services as audit
-from assemblies.common.errors import InvalidInput
+from assemblies.common.errors import Conflict, InvalidInput, NotAllowed
 from assemblies.common.events import publish
 from assemblies.common.text import clean_text
 from assemblies.membership.models import VOTING_ROLES, Assembly, Membership, Space
@@ -70,38 +70,26 @@ _ROLLCALL_DST = b"deliberate/v1/rollcall\x00"
 
 
 # Errors ----------------------------------------------------------------------------------------------
+# Each is of one kind of the domain's errors (assemblies.common.errors), which gives its status at the edge.
 
 
-class PollError(Exception):
-    """A refusal, with a message meant for the person who asked."""
-
-    def __init__(self, message, *, field: str | None = None):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.field = field
-
-
-class NotAllowed(PollError):
-    """The person may not do this (role); the message says why."""
-
-
-class InvalidPoll(PollError):
+class InvalidPoll(InvalidInput):
     """What was submitted to create a poll cannot be used; `field` names the culprit."""
 
 
-class TooFewForSecrecy(PollError):
+class TooFewForSecrecy(InvalidInput):
     """A secret poll needs at least MIN_SECRET_VOTERS eligible members."""
 
 
-class PollNotOpen(PollError):
+class PollNotOpen(Conflict):
     """The poll is not open yet (a draft, or before its opening time); or not due to close."""
 
 
-class PollClosed(PollError):
+class PollClosed(Conflict):
     """The poll is closed, or its closing time has passed."""
 
 
-class AlreadyOpen(PollError):
+class AlreadyOpen(Conflict):
     """The poll was already opened."""
 
 
@@ -113,31 +101,31 @@ class AmendmentInConflict(PollNotOpen):
     """An amendment to decide was overtaken by an adopted change: it could never be applied."""
 
 
-class NotEligible(PollError):
+class NotEligible(NotAllowed):
     """This person or credential is not on the poll's frozen list."""
 
 
-class InvalidBallot(PollError):
+class InvalidBallot(InvalidInput):
     """The ballot cannot be appended: the message says why (the core's reason, in words)."""
 
 
-class ReplayedBallot(InvalidBallot):
+class ReplayedBallot(Conflict):
     """This exact ballot (its nonce) is already on the board."""
 
 
-class WrongCode(PollError):
+class WrongCode(NotAllowed):
     """The voting code is malformed, or is not a code of this poll."""
 
 
-class AlreadyVoted(PollError):
+class AlreadyVoted(Conflict):
     """A second ballot of one credential in a poll whose revote policy is none."""
 
 
-class BrowserKeyRequired(PollError):
+class BrowserKeyRequired(Conflict):
     """The member enrolled a browser key before the poll opened: only that browser can sign."""
 
 
-class InvalidKey(PollError):
+class InvalidKey(InvalidInput):
     """A public key that cannot be enrolled."""
 
 

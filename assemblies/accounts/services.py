@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import transaction
 
 from assemblies.accounts.models import User
+from assemblies.common.errors import InvalidInput
 
 
-class InvalidAccountChange(ValueError):
+class InvalidAccountChange(InvalidInput):
     """The change asked for cannot be applied; the message says why."""
 
 

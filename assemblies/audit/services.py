@@ -17,8 +17,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from assemblies.audit.models import AuditEntry
+from assemblies.common.errors import Conflict
 from polls.core import audit_log
 from polls.core.canonical import format_time
 
@@ -29,8 +31,9 @@ Action = AuditEntry.Action
 ATTEMPTS = 20
 
 
-class AuditBusy(Exception):
-    """The log kept moving under this append (many concurrent acts in one assembly)."""
+class AuditBusy(Conflict):
+    """The log kept moving under this append (many concurrent acts in one assembly): the act is rolled
+    back with it, and asking again works."""
 
 
 def target_of(obj) -> tuple[str, str]:
@@ -118,7 +121,7 @@ def record(
             if not AuditEntry.objects.filter(assembly_id=assembly.pk, number=number).exists():
                 raise  # not a race for the number: a real error
             continue
-    raise AuditBusy("The audit log is busy: try again.")
+    raise AuditBusy(_("Too many changes at once in this assembly: nothing was changed, please try again."))
 
 
 # Reading ----------------------------------------------------------------------------------------------------

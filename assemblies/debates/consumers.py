@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assemblies.common.errors import AssemblyError
+from assemblies.common.errors import DomainError, NotAllowed, NotFound, RateLimited, close_code, http_status
 from assemblies.debates import rules as debates_rules
 from assemblies.debates import selectors as debate_selectors
 from assemblies.debates.hub import hub_for
@@ -41,9 +41,9 @@ from assemblies.debates.services import debates as debate_services
 from assemblies.debates.services import live_sessions
 from assemblies.membership import rules as membership_rules
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_FLOODING = 4429
+CLOSE_UNAUTHENTICATED = 4401  # no domain error: the socket has no session
+CLOSE_FORBIDDEN = close_code(NotAllowed)
+CLOSE_FLOODING = close_code(RateLimited)
 MAX_FRAME_CHARS = 16_000
 FRAME_BURST = 10
 FRAMES_PER_SECOND = 2.0
@@ -203,12 +203,12 @@ def _post(debate_id: int, user, text, stance, reply_to_id) -> int:
     membership_rules.forget_memberships(user)  # a socket lives for hours: read the membership (mute, role) afresh
     debate = debate_selectors.debate_by_pk(debate_id)
     if debate is None or not debates_rules.can_view_debate(user, debate):
-        raise AssemblyError(_("This debate is not open to you."))
+        raise NotAllowed(_("This debate is not open to you."))
     reply_to = None
     if reply_to_id is not None:
         reply_to = debate_selectors.message_in(debate, reply_to_id)
         if reply_to is None:
-            raise AssemblyError(_("The message you reply to is not in this debate."))
+            raise NotFound(_("The message you reply to is not in this debate."))
     message = debate_services.post_message(
         debate=debate, author=user, text=text, stance=stance, reply_to=reply_to, now=timezone.now()
     )
@@ -435,10 +435,10 @@ class DebateConsumer(PollFollower, JsonFramesConsumer):
             return
         try:
             message_id = await _post(self.debate.pk, self.user, text, stance, reply_to)
-        except debate_services.RateLimited as refusal:
-            await self.error(refusal.message, retry_after=refusal.retry_after)
-        except AssemblyError as refusal:
-            await self.error(refusal.message)
+        except RateLimited as refusal:
+            await self.error(refusal.message, status=http_status(refusal), retry_after=refusal.retry_after)
+        except DomainError as refusal:
+            await self.error(refusal.message, status=http_status(refusal))
         else:
             await self.send_json({"type": "posted", "id": message_id})
 

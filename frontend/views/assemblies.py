@@ -12,7 +12,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from assemblies.common.errors import AssemblyError
+from assemblies.common.errors import DomainError
 from assemblies.membership import rules as membership_rules
 from assemblies.membership import selectors as membership_selectors
 from assemblies.membership.models import JoinRequest
@@ -42,7 +42,7 @@ def create(request):
         if form.is_valid():
             try:
                 assembly = membership.create_assembly(creator=request.user, now=now(), **form.cleaned_data)
-            except AssemblyError as error:
+            except DomainError as error:
                 status = form_error(form, error)
             else:
                 return redirect("assembly", assembly.slug)

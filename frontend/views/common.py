@@ -10,13 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from assemblies.common.errors import (
-    AlreadyDecided,
-    AmendmentConflict,
-    AssemblyError,
-    InvalidInput,
-    NotAllowed,
-)
+from assemblies.common.errors import DomainError, http_status
 from assemblies.membership import rules
 from assemblies.membership import selectors as membership_selectors
 from assemblies.membership.models import Assembly, Role
@@ -55,28 +49,18 @@ def role_label(user, assembly: Assembly) -> str:
     return Role(role).label if role else ""
 
 
-def status_for(error: AssemblyError) -> int:
-    if isinstance(error, InvalidInput):
-        return 400
-    if isinstance(error, NotAllowed):
-        return 403
-    if isinstance(error, (AmendmentConflict, AlreadyDecided)):
-        return 409
-    return 400
-
-
-def form_error(form, error: AssemblyError) -> int:
+def form_error(form, error: DomainError) -> int:
     """Put a service's refusal on the form (on the field it names when the form has it); the status."""
     field = getattr(error, "field", None)
     form.add_error(field if field in form.fields else None, error.message)
-    return status_for(error)
+    return http_status(error)
 
 
 def act(request, call, *, success: str, to: str):
     """A POST-only action: run the one service call, say how it went, and go back to `to`."""
     try:
         call()
-    except AssemblyError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, success)

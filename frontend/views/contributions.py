@@ -13,7 +13,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from assemblies.common.errors import AmendmentConflict, AssemblyError
+from assemblies.common.errors import DomainError
 from assemblies.debates import selectors as debate_selectors
 from assemblies.membership import selectors as membership_selectors
 from assemblies.roadmap import rules
@@ -88,7 +88,7 @@ def propose(request, slug, code):
                 proposal = contribution_services.propose(
                     space=space, author=request.user, now=now(), **form.cleaned_data
                 )
-            except AssemblyError as error:
+            except DomainError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Your proposal was published."))
@@ -156,11 +156,11 @@ def amend_item(request, slug, ref):
                 submission_key=data["submission_key"],
                 now=now(),
             )
-        except AmendmentConflict as conflict:
+        except contribution_services.AmendmentConflict as conflict:
             form = _with_new_base(AmendItemForm, request.POST, "base_version", roadmap.head.number)
             status = form_error(form, conflict)
             comparison = _three_way(conflict.base_text, data["text"].strip(), conflict.current_text)
-        except AssemblyError as error:
+        except DomainError as error:
             status = form_error(form, error)
         else:
             messages.success(request, _("Your amendment was published."))
@@ -213,11 +213,11 @@ def amend_proposal(request, slug, pk):
                 submission_key=data["submission_key"],
                 now=now(),
             )
-        except AmendmentConflict as conflict:
+        except contribution_services.AmendmentConflict as conflict:
             form = _with_new_base(AmendProposalForm, request.POST, "base_revision", proposal.revision)
             status = form_error(form, conflict)
             comparison = _three_way(conflict.base_text, data["text"].strip(), conflict.current_text)
-        except AssemblyError as error:
+        except DomainError as error:
             status = form_error(form, error)
         else:
             messages.success(request, _("Your amendment was published."))
@@ -258,7 +258,7 @@ def edit(request, slug, pk):
                 contribution_services.edit(
                     contribution=contribution, editor=request.user, now=now(), **form.cleaned_data
                 )
-            except AssemblyError as error:
+            except DomainError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Your changes were saved as a new revision."))
@@ -311,7 +311,7 @@ def rebase(request, slug, pk):
                 contribution_services.rebase(
                     amendment=amendment, author=request.user, text=form.cleaned_data["text"], now=now()
                 )
-            except AssemblyError as error:
+            except DomainError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Your amendment now applies to the current text."))
@@ -473,7 +473,7 @@ def decide(request, slug, pk):
     decide_with = roadmap_services.adopt if adopting else roadmap_services.reject
     try:
         outcome = decide_with(contribution=contribution, decision=decision, by=request.user, now=now())
-    except AssemblyError as error:
+    except DomainError as error:
         status = form_error(form, error)
         return _render_detail(request, assembly, contribution, decision_form=form, status=status)
     if not adopting:

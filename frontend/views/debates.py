@@ -17,13 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from assemblies.common.errors import AssemblyError, NotAllowed
+from assemblies.common.errors import DomainError, NotAllowed, RateLimited, http_status
 from assemblies.debates import rules as debates_rules
 from assemblies.debates import selectors as debate_selectors
 from assemblies.debates.models import SpeakerRequest
 from assemblies.debates.services import debates as debate_services
 from assemblies.debates.services import live_sessions as session_services
-from assemblies.debates.services.debates import RateLimited
 from assemblies.membership import rules as membership_rules
 from assemblies.membership import selectors as membership_selectors
 from assemblies.roadmap import selectors as roadmap_selectors
@@ -41,7 +40,6 @@ from frontend.views.common import (
     now,
     paginate,
     refused,
-    status_for,
     visible_assembly,
 )
 
@@ -217,14 +215,14 @@ def debate(request, slug, pk):
     return _render_debate(request, assembly, found)
 
 
-def _refusal(request, error: AssemblyError, *, status: int):
+def _refusal(request, error: DomainError, *, status: int):
     if _wants_json(request):
         return JsonResponse({"error": error.message}, status=status)
     return None
 
 
-def _status(error: AssemblyError) -> int:
-    return 429 if isinstance(error, RateLimited) else status_for(error)
+def _status(error: DomainError) -> int:
+    return http_status(error)
 
 
 @require_POST
@@ -246,7 +244,7 @@ def post(request, slug, pk):
         message = debate_services.post_message(
             debate=found, author=request.user, text=data["text"], stance=data["stance"], reply_to=reply_to, now=now()
         )
-    except AssemblyError as error:
+    except DomainError as error:
         status = _status(error)
         if (response := _refusal(request, error, status=status)) is not None:
             return response
@@ -324,7 +322,7 @@ def _act(request, found, message_id, call, *, success: str, anchor=True):
         back = reverse("debate_message", args=[found.assembly.slug, found.pk, target.pk])
     try:
         result = call(target)
-    except AssemblyError as error:
+    except DomainError as error:
         if (response := _refusal(request, error, status=_status(error))) is not None:
             return response
         flash.error(request, error.message)
@@ -464,7 +462,7 @@ def mute(request, slug, user_id):
             reason=form.cleaned_data["reason"],
             now=at,
         )
-    except AssemblyError as error:
+    except DomainError as error:
         flash.error(request, error.message)
     else:
         flash.success(request, _("%(name)s is muted.") % {"name": member.name})
@@ -481,7 +479,7 @@ def unmute(request, slug, user_id):
         debate_services.unmute_member(
             assembly=assembly, by=request.user, member=member, reason=request.POST.get("reason", "")[:300], now=now()
         )
-    except AssemblyError as error:
+    except DomainError as error:
         flash.error(request, error.message)
     else:
         flash.success(request, _("%(name)s can post again.") % {"name": member.name})
@@ -582,7 +580,7 @@ def start_session(request, slug):
             debates=[debate for debate in agenda if debate is not None],
             now=now(),
         )
-    except AssemblyError as error:
+    except DomainError as error:
         return _sessions_page(request, assembly, form=form, status=form_error(form, error))
     return redirect(session.get_absolute_url())
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assemblies.common.errors import AssemblyError
+from assemblies.common.errors import DomainError
 from assemblies.roadmap import rules, selectors
 from assemblies.roadmap.services import editions as edition_services
 from assemblies.roadmap.services import roadmap as roadmap_services
@@ -108,7 +108,7 @@ def new(request, slug):
                     by=request.user,
                     now=now(),
                 )
-            except AssemblyError as error:
+            except DomainError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Published: “%(name)s”.") % {"name": edition.name})

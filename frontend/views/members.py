@@ -15,7 +15,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from assemblies.common.errors import AssemblyError
+from assemblies.common.errors import DomainError
 from assemblies.membership import rules, selectors
 from assemblies.membership.models import Invitation, JoinLink, JoinRequest, Membership
 from assemblies.membership.services import membership
@@ -88,7 +88,7 @@ def invite(request, slug):
         return _members_page(request, assembly, invite_form=form, status=400)
     try:
         invitation, token = membership.invite(assembly=assembly, by=request.user, now=now(), **form.cleaned_data)
-    except AssemblyError as error:
+    except DomainError as error:
         status = form_error(form, error)
         return _members_page(request, assembly, invite_form=form, error=error.message, status=status)
     link = send_invitation(invitation=invitation, token=token, base_url=settings.DELIBERATE_BASE_URL)
@@ -203,7 +203,7 @@ def request_to_join(request, slug):
         if form.is_valid():
             try:
                 membership.request_to_join(assembly=assembly, user=request.user, now=now(), **form.cleaned_data)
-            except AssemblyError as error:
+            except DomainError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Your request was sent: a convenor will answer."))
@@ -228,7 +228,7 @@ def leave(request, slug):
     if request.method == "POST":
         try:
             membership.leave(assembly=assembly, user=request.user, now=now())
-        except AssemblyError as error:
+        except DomainError as error:
             error_message, status = error.message, 409
         else:
             messages.success(request, _("You left %(assembly)s.") % {"assembly": assembly.name})
@@ -257,14 +257,14 @@ def _invitation_problem(invitation: Invitation, moment) -> str:
 def accept_invitation(request, token):
     try:
         invitation = membership.find_invitation(token)
-    except AssemblyError as error:
+    except DomainError as error:
         return refused(request, error.message, title=_("Invitation"), status=404)
     assembly = invitation.assembly
     problem, status = _invitation_problem(invitation, now()), 200
     if request.method == "POST":
         try:
             membership.accept_invitation(token=token, user=request.user, now=now())
-        except AssemblyError as error:
+        except DomainError as error:
             problem = error.message
         else:
             messages.success(request, _("Welcome to %(assembly)s.") % {"assembly": assembly.name})
@@ -297,7 +297,7 @@ def join_by_link(request, token):
     if request.method == "POST" and not problem:
         try:
             membership.join_by_link(token=token, user=request.user, now=now())
-        except AssemblyError as error:
+        except DomainError as error:
             problem = error.message
         else:
             messages.success(request, _("Welcome to %(assembly)s.") % {"assembly": assembly.name})

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assemblies.common import ratelimit
+from assemblies.common.errors import DomainError, http_status
 from assemblies.roadmap.services.contributions import conflict_of
 from frontend import poll_charts
 from frontend.forms.polls import BallotForm, PollForm
@@ -43,22 +44,6 @@ POLLS_PER_PAGE = 20
 # The brief asked for 100; a ballot line carries ~160 bytes of incompressible data (signature, keys, nonce,
 # hashes), so 100 lines alone weigh ~19 KB compressed: 50 keep the page within the 14 KB budget.
 BOARD_LINES_PER_PAGE = 50
-
-STATUS = [
-    (services.NotAllowed, 403),
-    (services.NotEligible, 403),
-    (services.WrongCode, 403),
-    (services.ReplayedBallot, 409),
-    (services.InvalidBallot, 400),
-    (services.InvalidPoll, 400),
-    (services.InvalidKey, 400),
-    (services.AlreadyVoted, 409),
-    (services.PollClosed, 409),
-    (services.PollNotOpen, 409),
-    (services.AlreadyOpen, 409),
-    (services.TooFewForSecrecy, 409),
-    (services.BrowserKeyRequired, 409),
-]
 
 
 def _cast_wait(request, *, member=None) -> int:
@@ -84,10 +69,6 @@ def _retry_after(response, seconds: int):
     if seconds:
         response["Retry-After"] = str(seconds)
     return response
-
-
-def status_for(error: services.PollError) -> int:
-    return next((status for kind, status in STATUS if isinstance(error, kind)), 400)
 
 
 def _poll(public_id: str) -> Poll:
@@ -169,9 +150,9 @@ def poll_create(request, slug):
                     space=subject.space or data.get("space"),
                     now=now(),
                 )
-            except services.PollError as error:
+            except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
-                status = status_for(error) if not isinstance(error, services.TooFewForSecrecy) else 400
+                status = http_status(error)
             else:
                 messages.success(request, _("The poll is tabled as a draft. Check it, then open it."))
                 return redirect(poll.get_absolute_url())
@@ -228,12 +209,12 @@ def poll_open(request, public_id):
         return response
     try:
         opened = services.open_poll(poll=poll, by=request.user, now=now())
-    except services.PollError as error:
+    except DomainError as error:
         return refused(
             request,
             error.message,
             title=_("The poll cannot be opened"),
-            status=status_for(error),
+            status=http_status(error),
             back=poll.get_absolute_url(),
         )
     if opened.paper_codes:
@@ -264,7 +245,7 @@ def poll_close(request, public_id):
         return response
     try:
         services.close_poll(poll=poll, by=request.user, now=now())
-    except services.PollError as error:
+    except DomainError as error:
         messages.error(request, error.message)
         return redirect(poll.get_absolute_url())
     messages.success(request, _("The poll is closed and its result published."))
@@ -299,9 +280,9 @@ def poll_vote(request, public_id):
         elif form.is_valid():
             try:
                 receipt = services.cast_roll_call(poll=poll, user=request.user, choice=form.choice, now=now())
-            except services.PollError as error:
+            except DomainError as error:
                 form.add_error(None, error.message)
-                status = status_for(error)
+                status = http_status(error)
             else:
                 messages.success(request, _("Your ballot is on the board."))
                 return redirect(reverse("poll_receipt", args=[poll.public_id, receipt["seq"]]))
@@ -344,9 +325,9 @@ def poll_vote_code(request, public_id):
                 receipt = services.cast_with_code(
                     poll=poll, code=form.cleaned_data["code"], choice=form.choice, now=now()
                 )
-            except services.PollError as error:
+            except DomainError as error:
                 form.add_error("code" if isinstance(error, services.WrongCode) else None, error.message)
-                status = status_for(error)
+                status = http_status(error)
             else:
                 return _receipt_page(request, poll, receipt, just_cast=True)
     return _retry_after(
@@ -385,8 +366,8 @@ def poll_ballots(request, public_id):
         return JsonResponse({"error": _("Post the ballot as JSON (Content-Type: application/json).")}, status=400)
     try:
         receipt = services.cast(poll=poll, body=services.parse_ballot_json(data), now=now())
-    except services.PollError as error:
-        return JsonResponse({"error": error.message}, status=status_for(error))
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=http_status(error))
     return JsonResponse(receipt, status=201)
 
 
@@ -533,8 +514,8 @@ def voter_key(request):
                         "list it, and only this browser can sign your ballots in them."
                     ),
                 )
-        except services.PollError as refusal:
-            error, status = refusal.message, status_for(refusal)
+        except DomainError as refusal:
+            error, status = refusal.message, http_status(refusal)
         else:
             return redirect(reverse("voter_key"))
     return render(

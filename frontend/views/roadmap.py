@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from assemblies.common.errors import AssemblyError
+from assemblies.common.errors import DomainError
 from assemblies.roadmap import rules
 from assemblies.roadmap import selectors as roadmap_selectors
 from assemblies.roadmap.core.blame import blame, last_change
@@ -242,7 +242,7 @@ def import_document(request, slug):
                     reason=form.cleaned_data["reason"],
                     now=now(),
                 )
-            except AssemblyError as error:
+            except DomainError as error:
                 status = form_error(form, error)
             else:
                 messages.success(
@@ -372,7 +372,7 @@ def edit_item(request, slug, ref):
         if form.is_valid():
             try:
                 version = roadmap_services.edit_item(item=found, by=request.user, now=now(), **form.cleaned_data)
-            except AssemblyError as error:
+            except DomainError as error:
                 status = form_error(form, error)
             else:
                 messages.success(request, _("Saved as version %(number)d.") % {"number": version.number})

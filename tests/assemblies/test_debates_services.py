@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from assemblies.common.errors import InvalidInput, NotAllowed
+from assemblies.common.errors import InvalidInput, NotAllowed, RateLimited
 from assemblies.debates import rules as debates_rules
 from assemblies.debates.models import (
     Debate,
@@ -20,7 +20,6 @@ from assemblies.debates.models import (
     Reaction,
 )
 from assemblies.debates.services import debates
-from assemblies.debates.services.debates import RateLimited
 from assemblies.membership import rules as membership_rules
 from assemblies.membership.models import Notification, Phase
 from assemblies.membership.services import spaces

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
-from assemblies.common.errors import InvalidInput, NotAllowed
+from assemblies.common.errors import Conflict, InvalidInput, NotAllowed
 from assemblies.debates.models import LiveSession, SpeakerRequest
 from assemblies.debates.services import debates
 from assemblies.debates.services import live_sessions as sessions
@@ -294,15 +294,17 @@ def test_the_chair_opens_and_closes_the_poll_from_the_session(world, sent, commi
 
 
 @pytest.mark.django_db
-def test_poll_refusals_become_the_sessions_error_messages(world):
+def test_the_polls_refusals_reach_the_session_as_they_are(world):
+    """One family of errors: the polls' own refusals pass through the session with their kind (a poll
+    in the wrong state is a Conflict, 409 at the edge), not rewrapped."""
     poll, session = poll_on_agenda(world)
     point = session.current_point
     with pytest.raises(NotAllowed, match="Only the chair"):
         sessions.open_point_poll(session=session, by=world.ana, point=point, now=timezone.now())
-    with pytest.raises(NotAllowed, match="never opened"):
+    with pytest.raises(Conflict, match="never opened"):
         sessions.close_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
     sessions.open_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
-    with pytest.raises(NotAllowed, match="already opened"):
+    with pytest.raises(Conflict, match="already opened"):
         sessions.open_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())
     with pytest.raises(NotAllowed, match="everyone eligible has voted: 0 of 4"):
         sessions.close_point_poll(session=session, by=world.convenor, point=point, now=timezone.now())

@@ -8,17 +8,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from assemblies.common.errors import (
-    AlreadyDecided,
-    AmendmentConflict,
-    InvalidInput,
-    NotAllowed,
-)
+from assemblies.common.errors import InvalidInput, NotAllowed
 from assemblies.membership.models import Role
 from assemblies.roadmap import selectors as roadmap_selectors
 from assemblies.roadmap.core.versioning import document_from_bytes, verify_chain
 from assemblies.roadmap.models import Contribution, Item, RoadmapVersion
 from assemblies.roadmap.services import contributions, roadmap
+from assemblies.roadmap.services.contributions import AmendmentConflict
+from assemblies.roadmap.services.roadmap import AlreadyDecided
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -291,7 +291,7 @@ def test_closing_a_priorities_poll_twice_creates_one_version(world):
     assert RoadmapVersion.objects.filter(roadmap__assembly=assembly, kind=RoadmapVersion.Kind.PRIORITIES).count() == 1
     # The service refuses a second recording of the same decision on its own, too.
     poll.refresh_from_db()
-    from assemblies.common.errors import AlreadyDecided
+    from assemblies.roadmap.services.roadmap import AlreadyDecided
     from polls.outcomes import decision_of, priority_ranks
 
     with pytest.raises(AlreadyDecided):

@@ -27,7 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assemblies.audit import services as audit
-from assemblies.common.errors import AssemblyError, InvalidInput, NotAllowed, require
+from assemblies.common.errors import InvalidInput, NotAllowed, RateLimited, require
 from assemblies.common.events import publish
 from assemblies.common.text import clean_text
 from assemblies.debates import rules as debates_rules
@@ -52,14 +52,6 @@ from polls.core.canonical import format_time
 FRAGMENT_TEMPLATE = "frontend/debates/_message.html"
 REASON_MAX = 300
 MUTE_MAX = timedelta(days=365)
-
-
-class RateLimited(AssemblyError):
-    """Too many posts in a short time; `retry_after` says in how many seconds posting works again."""
-
-    def __init__(self, message, *, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def posts_per_minute() -> int:

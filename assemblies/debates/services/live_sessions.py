@@ -330,10 +330,6 @@ def end_session(*, session: LiveSession, by, now: datetime) -> LiveSession:
     return session
 
 
-def _poll_refusal(error: poll_services.PollError) -> NotAllowed:
-    return NotAllowed(error.message)
-
-
 def open_point_poll(*, session: LiveSession, by, point: AgendaPoint, now: datetime) -> Poll:
     """The chair opens the poll of a point of the agenda (polls.services.open_poll decides whether it
     may open, and freezes its voters). A secret poll whose codes are printed on paper is opened from its
@@ -351,10 +347,7 @@ def open_point_poll(*, session: LiveSession, by, point: AgendaPoint, now: dateti
                     "which shows them once."
                 )
             )
-        try:
-            opened = poll_services.open_poll(poll=poll, by=by, now=now)
-        except poll_services.PollError as error:
-            raise _poll_refusal(error) from None
+        opened = poll_services.open_poll(poll=poll, by=by, now=now)
         _publish(session, now=now)
     return opened.poll
 
@@ -368,9 +361,6 @@ def close_point_poll(*, session: LiveSession, by, point: AgendaPoint, now: datet
         if point.session_id != session.pk:
             raise InvalidInput(_("This point is not on the session's agenda."), field="point")
         poll = _point_poll(point)
-        try:
-            closed = poll_services.close_poll(poll=poll, by=by, now=now)
-        except poll_services.PollError as error:
-            raise _poll_refusal(error) from None
+        closed = poll_services.close_poll(poll=poll, by=by, now=now)
         _publish(session, now=now)
     return closed

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assemblies.audit import services as audit
-from assemblies.common.errors import AssemblyError, InvalidInput, NotAllowed, require
+from assemblies.common.errors import Conflict, InvalidInput, NotAllowed, require
 from assemblies.common.events import publish
 from assemblies.common.text import clean_text
 from assemblies.membership import rules
@@ -30,11 +30,11 @@ from assemblies.membership.services.notifications import notify
 INVITATION_LIFETIME = timedelta(days=14)
 
 
-class InvitationInvalid(AssemblyError):
+class InvitationInvalid(InvalidInput):
     """The invitation or join link is unknown, used, expired or revoked."""
 
 
-class LastConvenor(AssemblyError):
+class LastConvenor(Conflict):
     """An assembly always keeps at least one convenor."""
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from assemblies.audit import services as audit
 from assemblies.common.errors import (
-    AmendmentConflict,
+    Conflict,
     InvalidInput,
     NotAllowed,
     require,
@@ -27,6 +27,15 @@ from assemblies.roadmap.models import (
     VersionItem,
 )
 from assemblies.roadmap.selectors import current_text
+
+
+class AmendmentConflict(Conflict):
+    """The text an amendment was written against has changed since; it must be rebased."""
+
+    def __init__(self, message, *, base_text: str, current_text: str | None):
+        super().__init__(message)
+        self.base_text = base_text
+        self.current_text = current_text
 
 
 def record_revision(contribution: Contribution, *, note: str, now: datetime) -> ContributionRevision:

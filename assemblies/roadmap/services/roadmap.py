@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from assemblies.audit import services as audit
 from assemblies.common.errors import (
-    AlreadyDecided,
+    Conflict,
     InvalidInput,
     NotAllowed,
     require,
@@ -44,6 +44,11 @@ from assemblies.roadmap.models import (
     VersionItem,
 )
 from assemblies.roadmap.services.contributions import conflict_of, record_revision
+
+
+class AlreadyDecided(Conflict):
+    """The outcome was already applied (or the text withdrawn): it is never applied twice."""
+
 
 IMPORT_MAX_BYTES = 1_000_000
 

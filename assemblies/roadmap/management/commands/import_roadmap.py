@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from assemblies.common.errors import AssemblyError
+from assemblies.common.errors import DomainError
 from assemblies.membership.models import Assembly
 from assemblies.roadmap.services import roadmap as roadmap_services
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
             version = roadmap_services.import_roadmap(
                 assembly=assembly_obj, text=text, by=None, now=timezone.now(), reason=reason
             )
-        except AssemblyError as error:
+        except DomainError as error:
             raise CommandError(error.message) from None
         document = roadmap_services.document_of(version)
         items = sum(len(section["items"]) for section in document["sections"])
